@@ -1,0 +1,282 @@
+"""Run the real Pulumi program in-process under the SDK's mock runtime.
+
+`run_program` does what the Python language host does (config from the stack
+file, `runpy` on `__main__.py` inside a root `Stack`, wait for every RPC and
+Output) with a mock resource monitor that records each registration: type,
+name, URN, the engine's camelCase inputs, parent, dependencies and options.
+Each run gets its own context, event loop and project modules, so one process
+can run several stacks one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import runpy
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pulumi.runtime
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from harness.stack_files import load_project, load_stack_config
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class ProgramError(Exception):
+    """The program failed for a reason other than its config."""
+
+
+class ProgramConfigError(ProgramError):
+    """The program rejected a stack config value (its `ConfigError`)."""
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One resource as the engine would receive it from the program."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: dict[str, Any]
+    """camelCase inputs; secret values keep the SDK's secret marker."""
+    parent: str | None
+    dependencies: tuple[str, ...]
+    property_dependencies: dict[str, tuple[str, ...]]
+    protect: bool
+    delete_before_replace: bool
+    ignore_changes: tuple[str, ...]
+    provider: str
+    id: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
+    """The outputs the mocks returned for it."""
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    """Everything one run of the program registered."""
+
+    project: str
+    stack: str
+    resources: tuple[RegisteredResource, ...]
+    outputs: dict[str, Any]
+    """Stack outputs; secret values keep the SDK's secret marker."""
+    filled_placeholders: tuple[str, ...]
+    """Config paths given a placeholder secret for this run."""
+    warnings: tuple[str, ...]
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that also keeps each registration request's details."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self._lock = threading.Lock()
+        self.registered: list[RegisteredResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self._record(request, response)
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        if request.urn.split("::")[2] == STACK_TYPE:
+            outputs = rpc.deserialize_properties(request.outputs)
+            with self._lock:
+                self.stack_outputs = dict(outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def _record(self, request, response) -> None:
+        resource = RegisteredResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            inputs=dict(rpc.deserialize_properties(request.object)),
+            parent=_parent_urn(request.parent),
+            dependencies=tuple(request.dependencies),
+            property_dependencies={
+                key: tuple(urns.urns)
+                for key, urns in request.propertyDependencies.items()
+            },
+            protect=bool(request.protect),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=tuple(request.ignoreChanges),
+            provider=request.provider,
+            id=response.id,
+            state=self.resources[response.urn].state,
+        )
+        with self._lock:
+            self.registered.append(resource)
+
+
+class _EngineLog(logging.Handler):
+    """Collect what the program logs through `pulumi.log` at warning and above."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = self.errors if record.levelno >= logging.ERROR else self.warnings
+        target.append(record.getMessage())
+
+
+def run_program(
+    stack: str,
+    mocks: Mocks,
+    *,
+    config_overrides: Mapping[str, Any] | None = None,
+    project_dir: Path = REPOSITORY_ROOT,
+) -> ProgramRun:
+    """Run the project's program for a stack and return what it registered.
+
+    `config_overrides` maps config keys (`key` or `project:key`) to plain
+    values that replace the stack file's. Raises `StackFileError` for a
+    missing or malformed stack file, `ProgramConfigError` when the program
+    rejects the config, and `ProgramError` for any other failure.
+    """
+    context = contextvars.copy_context()
+    return context.run(
+        _run_isolated, stack, mocks, config_overrides, project_dir.resolve()
+    )
+
+
+def _run_isolated(
+    stack: str,
+    mocks: Mocks,
+    config_overrides: Mapping[str, Any] | None,
+    project_dir: Path,
+) -> ProgramRun:
+    project = load_project(project_dir)
+    config = load_stack_config(project, stack, config_overrides)
+    pulumi.runtime.set_all_config(config.runtime_values(), list(config.secret_keys))
+
+    monitor = RecordingMonitor(mocks)
+    engine_log = _EngineLog()
+    with _event_loop(), _project_modules(project_dir):
+        _start_runtime(monitor, engine_log, project.name, stack)
+        _run_main(project.main)
+
+    if engine_log.errors:
+        raise ProgramError("; ".join(engine_log.errors))
+    return ProgramRun(
+        project=project.name,
+        stack=stack,
+        resources=tuple(monitor.registered),
+        outputs=monitor.stack_outputs,
+        filled_placeholders=config.filled_placeholders,
+        warnings=tuple(engine_log.warnings),
+    )
+
+
+def _start_runtime(
+    monitor: RecordingMonitor, engine_log: _EngineLog, project: str, stack: str
+) -> None:
+    """Install the mocks, then drop the root stack `set_mocks` makes.
+
+    `set_mocks` registers its root stack with no outputs at once; the program
+    runs inside a fresh root stack instead, as under the language host, so
+    its exports reach the monitor when the stack finishes.
+    """
+    logger = logging.getLogger(f"harness.program.{id(monitor)}")
+    logger.propagate = False
+    logger.addHandler(engine_log)
+    pulumi.runtime.set_mocks(
+        monitor.mocks,
+        project=project,
+        stack=stack,
+        preview=False,
+        monitor=monitor,
+        logger=logger,
+    )
+    _sync_await(wait_for_rpcs())
+    ROOT.set(None)
+
+
+def _run_main(main: Path) -> None:
+    """Run `__main__.py` as the language host does, mapping its failures."""
+    try:
+        _sync_await(run_in_stack(lambda: _run_path(main)))
+    except Exception as error:
+        if _is_config_error(error):
+            raise ProgramConfigError(str(error)) from error
+        raise ProgramError(f"{type(error).__name__}: {error}") from error
+
+
+def _run_path(main: Path) -> None:
+    runpy.run_path(str(main), run_name="__main__")
+
+
+def _is_config_error(error: BaseException) -> bool:
+    """Tell whether the error is the program's `ConfigError` (any module copy)."""
+    return any(cls.__name__ == "ConfigError" for cls in type(error).__mro__)
+
+
+def _parent_urn(parent: str) -> str | None:
+    """Return the parent URN, or None when the parent is the root stack."""
+    if not parent or parent.split("::")[2] == STACK_TYPE:
+        return None
+    return parent
+
+
+@contextmanager
+def _event_loop() -> Iterator[None]:
+    """Give the run a fresh event loop on this thread and close it afterwards."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@contextmanager
+def _project_modules(project_dir: Path) -> Iterator[None]:
+    """Import the program's own modules from `project_dir`, for this run only.
+
+    Modules of the same name loaded from elsewhere (another project copy) are
+    set aside and restored afterwards; this package is never touched.
+    """
+    local_names = _local_module_names(project_dir)
+    set_aside = _pop_modules(local_names)
+    sys.path.insert(0, str(project_dir))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(project_dir))
+        _pop_modules(local_names)
+        sys.modules.update(set_aside)
+
+
+def _local_module_names(project_dir: Path) -> set[str]:
+    files = {path.stem for path in project_dir.glob("*.py")}
+    packages = {path.parent.name for path in project_dir.glob("*/__init__.py")}
+    return (files | packages) - {"__main__", "harness"}
+
+
+def _pop_modules(top_level_names: set[str]) -> dict[str, ModuleType]:
+    popped = {}
+    for name in list(sys.modules):
+        if name.split(".")[0] in top_level_names:
+            popped[name] = sys.modules.pop(name)
+    return popped
