@@ -26,10 +26,12 @@ from typing import Any
 import pulumi.runtime
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import ROOT
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
+from harness.secret_values import unwrap_secrets, wrap_secret
 from harness.stack_files import load_project, load_stack_config
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -91,9 +93,29 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
-        if request.type != STACK_TYPE:
-            self._record(request, response)
+        if request.type == STACK_TYPE:
+            return response
+
+        if request.additionalSecretOutputs:
+            response = self._mark_secret_outputs(request, response)
+        self._record(request, response)
         return response
+
+    def _mark_secret_outputs(self, request, response):
+        """Mark the outputs the resource lists as secret, as the engine does."""
+        state = dict(self.resources[response.urn].state)
+        for key in request.additionalSecretOutputs:
+            if key in state:
+                state[key] = wrap_secret(unwrap_secrets(state[key]))
+
+        self.resources[response.urn] = self.ResourceRegistration(
+            response.urn, response.id, state
+        )
+        return resource_pb2.RegisterResourceResponse(
+            urn=response.urn,
+            id=response.id,
+            object=_sync_await(rpc.serialize_properties(state, {})),
+        )
 
     def RegisterResourceOutputs(self, request):
         if request.urn.split("::")[2] == STACK_TYPE:
