@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
@@ -55,7 +55,7 @@ class JwtIssuer:
     issuer: str
     audience: str
     oidc_discovery_url: str | None = None
-    """Discovery URL; defaults to the issuer unless validation keys are set."""
+    """Discovery URL; the parser sets it to the issuer when no key source is set."""
     validation_public_keys: tuple[str, ...] = ()
     """PEM public keys the backend trusts instead of a discovery URL."""
     generate_local_key: bool = False
@@ -286,6 +286,9 @@ AUDIT_PATH_RULE = _rule(
     "an absolute file path such as /var/log/vault/audit.log, or stdout",
 )
 TOKEN_RULE = _rule(r"\S+", "a non-empty string without whitespace")
+CLAIM_VALUE_RULE = _rule(
+    r"\S(?:.*\S)?", "a non-empty string without leading or trailing whitespace"
+)
 HTTPS_URL_RULE = _rule(
     r"https://[^\s/?#]+(?:/[^\s?#]*)?", "an https URL without query or fragment"
 )
@@ -372,14 +375,18 @@ def _check_choice(value: Any, key: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _check_list_entries(entries: list[Any], key: str, check: Any) -> tuple[str, ...]:
-    """Check each entry of a list with `check` and reject duplicates."""
+def _check_list_entries(
+    entries: list[Any], key: str, check: Callable[[Any, str], str]
+) -> tuple[str, ...]:
+    """Check each entry of a list with `check(entry, entry_key)`; reject duplicates."""
     checked: list[str] = []
     for index, entry in enumerate(entries):
         entry_key = f"{key}[{index}]"
         value = check(entry, entry_key)
         if value in checked:
-            raise ConfigError(entry_key, f"{_describe(value)} is listed twice")
+            raise ConfigError(
+                entry_key, f"{_describe(value)} is listed twice", "each value once"
+            )
         checked.append(value)
     return tuple(checked)
 
@@ -473,7 +480,7 @@ class _ConfigObject:
             )
         return value
 
-    def entries_list(self, name: str, allowed: str) -> list[Any]:
+    def list_value(self, name: str, allowed: str) -> list[Any]:
         value = self.value(name)
         if value is None:
             return []
@@ -485,7 +492,7 @@ class _ConfigObject:
 
     def texts(self, name: str, rule: _Rule) -> tuple[str, ...]:
         """Read a list of unique strings that each match `rule`."""
-        entries = self.entries_list(name, f"a list of {rule.allowed}")
+        entries = self.list_value(name, f"a list of {rule.allowed}")
         return _check_list_entries(
             entries,
             self.key_for(name),
@@ -494,7 +501,7 @@ class _ConfigObject:
 
     def choices(self, name: str, choices: tuple[_Choice, ...]) -> tuple[_Choice, ...]:
         """Read a list of unique values, each one of `choices`."""
-        entries = self.entries_list(name, "a list of " + ", ".join(choices))
+        entries = self.list_value(name, "a list of " + ", ".join(choices))
         checked = _check_list_entries(
             entries,
             self.key_for(name),
@@ -789,24 +796,34 @@ def _parse_identities(
 def _parse_ci_claims(
     service: _ConfigObject, name: str, ci_issuer: JwtIssuer | None
 ) -> tuple[tuple[str, str], ...]:
-    """Read the claims a CI token must carry, sorted by claim name."""
+    """Read the claims a CI token must carry, sorted by claim name.
+
+    They are checked even without `vault.jwt`, but only kept with it, because
+    no CI role exists without a JWT backend.
+    """
     key = service.key_for("ciClaims")
     value = service.value("ciClaims")
     if value is None:
         return _default_ci_claims(key, name, ci_issuer)
 
-    allowed = "an object of claim names to values, e.g. {repository: owner/repo}"
     if not isinstance(value, Mapping) or not value:
         raise ConfigError(
-            key, f"must be a non-empty object, got {_describe(value)}", allowed
+            key,
+            f"must be a non-empty object, got {_describe(value)}",
+            "an object of claim names to values, e.g. {repository: owner/" + name + "}",
         )
     claims = cast(Mapping[Any, Any], value)
-    return tuple(
-        (
-            _check_text(claim, key, CLAIM_NAME_RULE),
-            _check_text(claims[claim], f"{key}.{claim}", TOKEN_RULE),
-        )
-        for claim in sorted(claims, key=str)
+    checked = tuple(
+        _check_claim(key, claim, claims[claim]) for claim in sorted(claims, key=str)
+    )
+    return checked if ci_issuer is not None else ()
+
+
+def _check_claim(key: str, claim: Any, value: Any) -> tuple[str, str]:
+    claim_key = f"{key}.{claim}"
+    return (
+        _check_text(str(claim), claim_key, CLAIM_NAME_RULE),
+        _check_text(value, claim_key, CLAIM_VALUE_RULE),
     )
 
 
@@ -973,8 +990,11 @@ def parse_external_secrets(
 
 
 def read_stack_file(path: str | Path) -> dict[str, Any]:
-    """Read a `Pulumi.<stack>.yaml` file and return the namespace's keys without
-    the `secrets-platform:` prefix. Keys of other namespaces are left out."""
+    """Return the `secrets-platform:` keys of a `Pulumi.<stack>.yaml` file.
+
+    The keys lose the namespace prefix, and keys of other namespaces are left
+    out. A `secure:` value stays the `{"secure": ...}` object the file holds.
+    """
     document = yaml.safe_load(Path(path).read_text()) or {}
     config = cast(Mapping[str, Any], document.get("config") or {})
     prefix = f"{NAMESPACE}:"
@@ -1019,6 +1039,17 @@ def load_stack_config(config: pulumi.Config | None = None) -> StackConfig:
     return parse_stack_config(raw)
 
 
+def _warn_if_plain_external(config: pulumi.Config) -> None:
+    full_key = config.full_key("external")
+    # The engine lists a key as secret when any of its leaves is `secure:`, so a
+    # mix of encrypted and plain leaves is not detected here.
+    if not pulumi.runtime.config.is_config_secret(full_key):
+        pulumi.log.warn(
+            f"{full_key} is not stored as a secret; set each value with "
+            f"pulumi config set --secret --path '{full_key}.<service>.<name>'"
+        )
+
+
 def _read_external(config: pulumi.Config) -> Any:
     # The names are checked before any resource is declared, so the object is
     # decoded here rather than through get_secret_object, whose result is an
@@ -1026,6 +1057,8 @@ def _read_external(config: pulumi.Config) -> Any:
     text = config.get("external")
     if text is None:
         return None
+
+    _warn_if_plain_external(config)
     try:
         return json.loads(text)
     except ValueError:
@@ -1039,8 +1072,12 @@ def _read_external(config: pulumi.Config) -> Any:
 def load_external_secrets(
     stack: StackConfig, config: pulumi.Config | None = None
 ) -> dict[str, dict[str, pulumi.Output[str]]]:
-    """Read `secrets-platform:external` and return, per service and per declared
-    name, the value as a secret Output."""
+    """Read `secrets-platform:external` into secret Outputs.
+
+    Returns, for every service of the stack, each declared external name mapped
+    to its value as a secret Output. Raises `ConfigError` when a declared name
+    has no value or an undeclared name is set.
+    """
     config = config or pulumi.Config(NAMESPACE)
     external = parse_external_secrets(_read_external(config), stack)
     return {
