@@ -1,0 +1,1 @@
+"""Pulumi components that declare the secrets platform, one concept per module."""
