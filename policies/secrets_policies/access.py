@@ -1,0 +1,378 @@
+"""Who can read which secret, derived from the declared resources.
+
+Each identity (a Vault AppRole or JWT role, an AWS principal in a secret
+policy, an Azure principal in a role assignment, a GCP IAM member) is
+matched with the secrets its grants reach. An identity belongs to the
+service its name contains (`role/auth-service`, `auth-service@...`) or,
+failing that, to the service whose component declares the grant; a secret
+belongs to the service whose component declares it, or whose name it
+starts with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from pulumi_policy import EnforcementLevel, Policy, PolicyResource, ReportViolation
+
+from . import aws, azure, gcp
+from .framework import Declared, StackView, Thresholds, stack_policy
+from .hcl import path_matches
+from .vault_access import APPROLE_ROLE, JWT_ROLE, VAULT_POLICY, readable_rules
+from .vault_kv import SECRET_V2
+
+AZURE_ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+GCP_SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
+AWS_READ_ACTIONS = frozenset({"*", "secretsmanager:*", "secretsmanager:GetSecretValue"})
+_NAME_TOKEN = re.compile(r"[^/:@.]+")
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """One identity that can read one secret, and the resource granting it."""
+
+    store: str
+    identity: str
+    identity_service: str | None
+    secret: str
+    secret_urn: str
+    secret_service: str | None
+    granted_by: str
+    granted_by_urn: str
+
+    def is_foreign(self) -> bool:
+        return (
+            self.identity_service is not None
+            and self.secret_service is not None
+            and self.identity_service != self.secret_service
+        )
+
+
+@dataclass(frozen=True)
+class UnverifiableGrant:
+    """A grant whose target or document is unknown during preview."""
+
+    granted_by: str
+    granted_by_urn: str
+    reason: str
+
+
+class Ownership:
+    """Finds the service that owns a resource or an identity string."""
+
+    def __init__(self, view: StackView) -> None:
+        self.view = view
+        names = set(view.services())
+        names |= {
+            str(p.props["name"])
+            for p in view.of_type(VAULT_POLICY)
+            if isinstance(p.props.get("name"), str)
+        }
+        # Longest first, so "llm-service" wins over a service named "llm".
+        self.services = sorted(names, key=len, reverse=True)
+
+    def of_resource(self, resource: Declared) -> str | None:
+        return self.view.service_of(resource) or self.named_in(resource.name)
+
+    def named_in(self, text: str) -> str | None:
+        for service in self.services:
+            if text == service or text.startswith(f"{service}-"):
+                return service
+        return None
+
+    def of_principal(self, principal: str, grant: Declared) -> str | None:
+        tokens = _NAME_TOKEN.findall(principal)
+        for service in self.services:
+            if service in tokens:
+                return service
+        return self.view.service_of(grant)
+
+
+def vault_grants(view: StackView, owners: Ownership) -> Iterator[AccessGrant]:
+    policies = {
+        str(p.props.get("name")): readable_rules(p.props.get("policy")) or []
+        for p in view.of_type(VAULT_POLICY)
+    }
+    secrets = view.of_type(SECRET_V2)
+    for role in view.of_type(APPROLE_ROLE) + view.of_type(JWT_ROLE):
+        role_service = owners.of_resource(role)
+        role_name = str(role.props.get("roleName") or role.name)
+        backend = "approle" if role.type == APPROLE_ROLE else "jwt"
+        for policy_name in _string_list(role.props.get("tokenPolicies")):
+            for secret in secrets:
+                if _vault_reads(policies.get(policy_name, []), secret):
+                    yield AccessGrant(
+                        store="vault",
+                        identity=f"vault {backend} role {role_name}",
+                        identity_service=role_service,
+                        secret=secret.name,
+                        secret_urn=secret.urn,
+                        secret_service=owners.of_resource(secret),
+                        granted_by=role.name,
+                        granted_by_urn=role.urn,
+                    )
+
+
+def _vault_reads(rules: list, secret: Declared) -> bool:
+    mount, name = secret.props.get("mount"), secret.props.get("name")
+    if not isinstance(mount, str) or not isinstance(name, str):
+        return False
+    data_path = f"{mount.strip('/')}/data/{name}"
+    return any(
+        rule.grants_read() and path_matches(rule.path, data_path) for rule in rules
+    )
+
+
+def _string_list(value: object) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str)]
+
+
+def aws_principals(document: str) -> list[str] | None:
+    """Return the AWS principals a secret policy lets read; `None` if unreadable."""
+    try:
+        parsed = json.loads(document)
+    except json.JSONDecodeError:
+        return None
+    statements = parsed.get("Statement", []) if isinstance(parsed, dict) else []
+    statements = statements if isinstance(statements, list) else [statements]
+    principals: list[str] = []
+    for statement in statements:
+        if isinstance(statement, dict) and _allows_read(statement):
+            principals += _statement_principals(statement.get("Principal"))
+    return principals
+
+
+def _allows_read(statement: dict) -> bool:
+    actions = statement.get("Action", [])
+    actions = [actions] if isinstance(actions, str) else actions
+    return statement.get("Effect") == "Allow" and bool(AWS_READ_ACTIONS & set(actions))
+
+
+def _statement_principals(principal: object) -> list[str]:
+    if principal == "*":
+        return ["*"]
+    values = principal.get("AWS", []) if isinstance(principal, dict) else []
+    return [values] if isinstance(values, str) else list(values)
+
+
+def aws_grants(
+    view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
+) -> Iterator[AccessGrant]:
+    for secret_policy in view.of_type(aws.SECRET_POLICY):
+        document = secret_policy.props.get("policy")
+        principals = aws_principals(document) if isinstance(document, str) else None
+        if principals is None:
+            unverifiable.append(_unverifiable(secret_policy, "policy document"))
+            continue
+        for urn in aws._attached_secret_urns(view, secret_policy):
+            yield from _cloud_grants(
+                "aws", principals, view.by_urn[urn], secret_policy, owners
+            )
+
+
+def _cloud_grants(
+    store: str,
+    principals: Sequence[str],
+    secret: Declared,
+    grant: Declared,
+    owners: Ownership,
+) -> Iterator[AccessGrant]:
+    for principal in principals:
+        yield AccessGrant(
+            store=store,
+            identity=f"{store} principal {principal}",
+            identity_service=None
+            if principal == "*"
+            else owners.of_principal(principal, grant),
+            secret=secret.name,
+            secret_urn=secret.urn,
+            secret_service=owners.of_resource(secret),
+            granted_by=grant.name,
+            granted_by_urn=grant.urn,
+        )
+
+
+def _unverifiable(grant: Declared, what: str) -> UnverifiableGrant:
+    return UnverifiableGrant(
+        granted_by=grant.name,
+        granted_by_urn=grant.urn,
+        reason=(
+            f"its {what} is unknown during preview or unreadable, so the access "
+            "it grants cannot be verified; build it from known values."
+        ),
+    )
+
+
+def azure_grants(
+    view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
+) -> Iterator[AccessGrant]:
+    secrets = view.of_type(azure.SECRET)
+    for assignment in view.of_type(AZURE_ROLE_ASSIGNMENT):
+        principal = assignment.props.get("principalId")
+        targets = _azure_targets(view, assignment, secrets)
+        if not isinstance(principal, str) or targets is None:
+            unverifiable.append(_unverifiable(assignment, "principal or scope"))
+            continue
+        for secret in targets:
+            yield from _cloud_grants("azure", [principal], secret, assignment, owners)
+
+
+def _azure_targets(
+    view: StackView, assignment: Declared, secrets: list[Declared]
+) -> list[Declared] | None:
+    """Return the Key Vault secrets a role assignment's scope covers."""
+    scope_sources = view.dependencies(assignment, "scope")
+    direct = [s for s in scope_sources if s.type == azure.SECRET]
+    vaults = {s.urn for s in scope_sources if s.type == azure.VAULT}
+    if direct or vaults:
+        return direct + [s for s in secrets if _in_vaults(view, s, vaults)]
+
+    scope = assignment.props.get("scope")
+    if not isinstance(scope, str):
+        return None
+    if "/secrets/" in scope:
+        name = scope.rsplit("/secrets/", 1)[1].strip("/")
+        return [s for s in secrets if s.props.get("secretName") == name]
+    # A vault, resource group or subscription scope reaches every secret below it.
+    return [s for s in secrets if _scope_covers(scope, s)]
+
+
+def _in_vaults(view: StackView, secret: Declared, vault_urns: set[str]) -> bool:
+    return any(v.urn in vault_urns for v in view.dependencies(secret, "vaultName"))
+
+
+def _scope_covers(scope: str, secret: Declared) -> bool:
+    vault_name = secret.props.get("vaultName")
+    if "/vaults/" not in scope.lower():
+        return True
+    return isinstance(vault_name, str) and scope.rstrip("/").lower().endswith(
+        f"/vaults/{vault_name.lower()}"
+    )
+
+
+def gcp_grants(
+    view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
+) -> Iterator[AccessGrant]:
+    secrets = view.of_type(gcp.SECRET)
+    for member in view.of_type(GCP_SECRET_MEMBER):
+        identity = member.props.get("member")
+        targets = _gcp_targets(view, member, secrets)
+        if not isinstance(identity, str) or targets is None:
+            unverifiable.append(_unverifiable(member, "member or secretId"))
+            continue
+        for secret in targets:
+            yield from _cloud_grants("gcp", [identity], secret, member, owners)
+
+
+def _gcp_targets(
+    view: StackView, member: Declared, secrets: list[Declared]
+) -> list[Declared] | None:
+    referenced = [
+        s for s in view.dependencies(member, "secretId") if s.type == gcp.SECRET
+    ]
+    if referenced:
+        return referenced
+    secret_id = member.props.get("secretId")
+    if not isinstance(secret_id, str):
+        return None
+    short_id = secret_id.rsplit("/", 1)[-1]
+    return [s for s in secrets if s.props.get("secretId") == short_id]
+
+
+def collect_grants(
+    view: StackView,
+) -> tuple[list[AccessGrant], list[UnverifiableGrant]]:
+    """Return every access grant in the stack and the grants that cannot be read."""
+    owners = Ownership(view)
+    unverifiable: list[UnverifiableGrant] = []
+    grants = list(vault_grants(view, owners))
+    grants += aws_grants(view, owners, unverifiable)
+    grants += azure_grants(view, owners, unverifiable)
+    grants += gcp_grants(view, owners, unverifiable)
+    return grants, unverifiable
+
+
+def access_report(resources: Sequence[PolicyResource]) -> list[AccessGrant]:
+    """Return who can read what, from the resources a stack policy receives.
+
+    The harness passes the same `PolicyResource` list it hands to the stack
+    policies; the result is sorted by identity, then secret.
+    """
+    grants, _ = collect_grants(StackView.from_policy_resources(resources))
+    return sorted(grants, key=lambda grant: (grant.identity, grant.secret))
+
+
+def format_access_report(grants: Sequence[AccessGrant]) -> list[str]:
+    """Return one line per grant: identity, secret, owners and the granting resource."""
+    return [
+        f"{grant.identity} [{grant.identity_service or '?'}] -> {grant.secret} "
+        f"[{grant.secret_service or '?'}] via {grant.granted_by}"
+        + ("  FOREIGN" if grant.is_foreign() else "")
+        for grant in grants
+    ]
+
+
+def check_access_isolation(
+    view: StackView, thresholds: Thresholds, report_violation: ReportViolation
+) -> None:
+    grants, unverifiable = collect_grants(view)
+    for grant in grants:
+        if grant.is_foreign() or grant.identity.endswith(" *"):
+            report_violation(_foreign_message(grant), grant.granted_by_urn)
+    for grant in _spanning_grants(grants):
+        report_violation(_spanning_message(grant), grant.granted_by_urn)
+    for item in unverifiable:
+        report_violation(f"'{item.granted_by}': {item.reason}", item.granted_by_urn)
+
+
+def _spanning_grants(grants: list[AccessGrant]) -> list[AccessGrant]:
+    """Return one grant per identity that reaches secrets of several services.
+
+    Identities with a foreign grant are left out: that grant is reported.
+    """
+    by_identity: dict[str, list[AccessGrant]] = {}
+    for grant in grants:
+        by_identity.setdefault(grant.identity, []).append(grant)
+
+    spanning = []
+    for identity_grants in by_identity.values():
+        services = {grant.secret_service for grant in identity_grants}
+        foreign = any(grant.is_foreign() for grant in identity_grants)
+        if len(services) > 1 and not foreign:
+            spanning.append(identity_grants[-1])
+    return spanning
+
+
+def _foreign_message(grant: AccessGrant) -> str:
+    return (
+        f"{grant.identity} (service {grant.identity_service or 'any'}) can read "
+        f"secret '{grant.secret}' of service {grant.secret_service or 'unknown'} "
+        f"through '{grant.granted_by}'; grant each identity only its own "
+        "service's secrets."
+    )
+
+
+def _spanning_message(grant: AccessGrant) -> str:
+    return (
+        f"{grant.identity} reaches secrets of several services, including "
+        f"'{grant.secret}' of service {grant.secret_service or 'unknown'}, through "
+        f"'{grant.granted_by}'; give each service its own identity."
+    )
+
+
+def build() -> list[Policy]:
+    return [
+        stack_policy(
+            name="service-access-isolation",
+            description=(
+                "Each service's identities can read only that service's secrets."
+            ),
+            level=EnforcementLevel.MANDATORY,
+            check=check_access_isolation,
+        )
+    ]

@@ -1,0 +1,230 @@
+"""Rules for generated credentials: rotation triggers and password shape."""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, Policy, ReportViolation
+
+from .framework import (
+    Declared,
+    Report,
+    ResourceCheckArgs,
+    Setting,
+    StackView,
+    Thresholds,
+    resource_label,
+    resource_policy,
+    stack_policy,
+)
+from .units import number
+from .values import UNKNOWN
+
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+RANDOM_STRING = "random:index/randomString:RandomString"
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
+RANDOM_TYPES = (RANDOM_PASSWORD, RANDOM_STRING, RANDOM_BYTES)
+PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+ROTATING = "time:index/rotating:Rotating"
+
+# Name fragments that tell a credential's kind, first match wins.
+CREDENTIAL_KINDS = (
+    ("signing-key", "maxSigningKeyDays"),
+    ("refresh-token", "maxSigningKeyDays"),
+    ("api-token", "maxApiTokenDays"),
+    ("password", "maxDatabasePasswordDays"),
+)
+SIGNING_KEY_MARKER = "signing-key"
+
+# Upper bounds in days for the period fields of time.Rotating.
+DAYS_PER_PERIOD_FIELD = {
+    "rotationMinutes": 1 / 1440,
+    "rotationHours": 1 / 24,
+    "rotationDays": 1,
+    "rotationMonths": 31,
+    "rotationYears": 366,
+}
+
+
+def ceiling_setting(credential: Declared) -> str:
+    for fragment, setting in CREDENTIAL_KINDS:
+        if fragment in credential.name:
+            return setting
+    return "maxOtherDays"
+
+
+def rotation_days(rotating: Declared) -> float | None:
+    """Return the longest rotation period of a Rotating in days.
+
+    Returns `None` when no period is set, `UNKNOWN` when one is unknown.
+    """
+    total = 0.0
+    for field, days in DAYS_PER_PERIOD_FIELD.items():
+        value = rotating.props.get(field)
+        if value is UNKNOWN:
+            return UNKNOWN  # type: ignore[return-value]
+        total += (number(value) or 0) * days
+    return total if total > 0 else None
+
+
+def rotated_credentials(view: StackView) -> list[tuple[Declared, str]]:
+    """Return each credential that needs a trigger, with the property it uses."""
+    subjects = [(random, "keepers") for t in RANDOM_TYPES for random in view.of_type(t)]
+    subjects += [
+        (key, "") for key in view.of_type(PRIVATE_KEY) if SIGNING_KEY_MARKER in key.name
+    ]
+    return subjects
+
+
+def check_rotation_triggers(
+    view: StackView, thresholds: Thresholds, report_violation: ReportViolation
+) -> None:
+    for credential, prop in rotated_credentials(view):
+        triggers = [
+            dependency
+            for dependency in view.dependencies(credential, prop or None)
+            if dependency.type == ROTATING
+        ]
+        ceiling = thresholds[ceiling_setting(credential)]
+        message = _trigger_problem(triggers, prop, ceiling)
+        if message:
+            report_violation(f"{resource_label(credential)}: {message}", credential.urn)
+
+
+def _trigger_problem(triggers: list[Declared], prop: str, ceiling: int) -> str | None:
+    if not triggers:
+        where = "its keepers" if prop else "its dependencies (depends_on)"
+        return (
+            f"no time.Rotating is in {where}, so the value never rotates; add a "
+            f"Rotating of at most {ceiling} days there."
+        )
+    periods = [rotation_days(trigger) for trigger in triggers]
+    if any(period is UNKNOWN for period in periods):
+        return "the rotation period cannot be verified during preview; use a literal."
+    known = [period for period in periods if period is not None]
+    if not known:
+        return "its time.Rotating sets no rotation period; set rotationDays."
+    if min(known) > ceiling:
+        return f"it rotates less often than every {ceiling} days; shorten rotationDays."
+    return None
+
+
+def check_length(args: ResourceCheckArgs, report: Report) -> None:
+    is_bytes = args.resource_type == RANDOM_BYTES
+    setting = "minBytes" if is_bytes else "minLength"
+    minimum = args.thresholds[setting]
+    length = args.props.get("length")
+    if length is UNKNOWN:
+        report("length cannot be verified during preview; set it to a literal.")
+    elif (number(length) or 0) < minimum:
+        report(f"length is below the minimum; set it to at least {minimum}.")
+
+
+def check_url_safe_special(args: ResourceCheckArgs, report: Report) -> None:
+    props = args.props
+    if props.get("special") is False:
+        return
+    allowed = set(args.thresholds["allowedSpecialCharacters"])
+    override = props.get("overrideSpecial")
+    if override is UNKNOWN:
+        report("overrideSpecial cannot be verified during preview; use a literal.")
+    elif not isinstance(override, str) or not override:
+        report(
+            "special characters are on without overrideSpecial, and the default "
+            "set has characters that break connection URLs; set overrideSpecial "
+            f"to characters from '{''.join(sorted(allowed))}' or special to false."
+        )
+    elif not set(override) <= allowed:
+        report(
+            "overrideSpecial has characters that break connection URLs; use only "
+            f"characters from '{''.join(sorted(allowed))}'."
+        )
+
+
+def check_special_flags(args: ResourceCheckArgs, report: Report) -> None:
+    min_special = args.props.get("minSpecial")
+    if args.props.get("special") is False and (number(min_special) or 0) > 0:
+        report(
+            "special is false but minSpecial is above 0, which cannot be met; "
+            "remove minSpecial or turn special on."
+        )
+
+
+def check_rotating_base(args: ResourceCheckArgs, report: Report) -> None:
+    base = args.props.get("rfc3339")
+    if isinstance(base, str) and base:
+        report(
+            "rfc3339 is a constant timestamp, so the rotation is due on every run; "
+            "remove rfc3339 and let the provider record the creation time."
+        )
+    if args.props.get("rotationRfc3339") not in (None, UNKNOWN):
+        report("rotationRfc3339 fixes one rotation date; use rotationDays instead.")
+
+
+def _trigger_settings() -> list[Setting]:
+    return [
+        Setting("maxDatabasePasswordDays", "integer", 30, "Passwords, in days."),
+        Setting("maxSigningKeyDays", "integer", 90, "Signing keys and secrets."),
+        Setting("maxApiTokenDays", "integer", 90, "API tokens, in days."),
+        Setting("maxOtherDays", "integer", 90, "Other generated values."),
+    ]
+
+
+def build() -> list[Policy]:
+    mandatory = EnforcementLevel.MANDATORY
+    return [
+        stack_policy(
+            name="credential-rotation-trigger",
+            description=(
+                "Generated credentials and signing keys are replaced by a "
+                "time.Rotating within the ceiling for their kind."
+            ),
+            level=mandatory,
+            check=check_rotation_triggers,
+            settings=_trigger_settings(),
+        ),
+        resource_policy(
+            name="random-password-length",
+            description=(
+                "Generated passwords, strings and bytes meet the minimum length."
+            ),
+            level=mandatory,
+            resource_types=RANDOM_TYPES,
+            check=check_length,
+            settings=[
+                Setting("minLength", "integer", 32, "Characters for passwords."),
+                Setting("minBytes", "integer", 32, "Bytes for RandomBytes."),
+            ],
+        ),
+        resource_policy(
+            name="random-password-url-safe",
+            description="Generated passwords use only URL-safe special characters.",
+            level=mandatory,
+            resource_types=[RANDOM_PASSWORD, RANDOM_STRING],
+            check=check_url_safe_special,
+            settings=[
+                Setting(
+                    "allowedSpecialCharacters",
+                    "string",
+                    "-_.~",
+                    "Special characters allowed in overrideSpecial.",
+                )
+            ],
+        ),
+        resource_policy(
+            name="random-password-special-flags",
+            description=(
+                "Generated passwords do not ask for special characters they forbid."
+            ),
+            level=mandatory,
+            resource_types=[RANDOM_PASSWORD, RANDOM_STRING],
+            check=check_special_flags,
+        ),
+        resource_policy(
+            name="time-rotating-fixed-base",
+            description=(
+                "Rotation triggers never pin their base timestamp to a constant."
+            ),
+            level=mandatory,
+            resource_types=[ROTATING],
+            check=check_rotating_base,
+        ),
+    ]

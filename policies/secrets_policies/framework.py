@@ -1,0 +1,216 @@
+"""Building blocks shared by the rule modules: policy factories and views.
+
+A rule module declares each policy with `resource_policy` or `stack_policy`.
+The factories wrap a check that works on plain values (see `values.py`) and
+on thresholds already merged with their defaults, so the same check runs
+under the Pulumi engine and in the offline check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .values import to_plain
+
+SERVICE_COMPONENT_TYPE = "secrets-platform:service:ServiceSecrets"
+
+Thresholds = Mapping[str, Any]
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable threshold of a policy, with its JSON schema type."""
+
+    name: str
+    schema_type: str
+    default: Any
+    description: str
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": self.schema_type,
+            "default": self.default,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A resource as a policy sees it: plain props, options and references."""
+
+    urn: str
+    type: str
+    name: str
+    props: dict[str, Any]
+    protect: bool = False
+    parent_urn: str | None = None
+    dependency_urns: tuple[str, ...] = ()
+    property_dependency_urns: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )
+
+
+@dataclass
+class ResourceCheckArgs:
+    """What a resource check reads: plain props, options and thresholds."""
+
+    resource_type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    protect: bool
+    thresholds: Thresholds
+
+
+ResourceCheck = Callable[[ResourceCheckArgs, Report], None]
+StackCheck = Callable[["StackView", Thresholds, ReportViolation], None]
+
+
+def config_schema(settings: Sequence[Setting]) -> PolicyConfigSchema | None:
+    if not settings:
+        return None
+    return PolicyConfigSchema(
+        properties={setting.name: setting.schema() for setting in settings}
+    )
+
+
+def merged_thresholds(
+    settings: Sequence[Setting], config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return each setting's configured value, or its default when unset."""
+    values = {setting.name: setting.default for setting in settings}
+    values.update({key: config[key] for key in config if key in values})
+    return values
+
+
+def resource_policy(
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    resource_types: Iterable[str],
+    check: ResourceCheck,
+    settings: Sequence[Setting] = (),
+) -> ResourceValidationPolicy:
+    """Build a resource policy that runs `check` on the listed types only."""
+    types = frozenset(resource_types)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation):
+        if args.resource_type not in types:
+            return
+        check_args = ResourceCheckArgs(
+            resource_type=args.resource_type,
+            name=args.name,
+            urn=args.urn,
+            props=to_plain(args.props),
+            protect=bool(args.opts.protect),
+            thresholds=merged_thresholds(settings, args.get_config()),
+        )
+        check(check_args, lambda message: report_violation(message, None))
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=config_schema(settings),
+    )
+
+
+def stack_policy(
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    check: StackCheck,
+    settings: Sequence[Setting] = (),
+) -> StackValidationPolicy:
+    """Build a stack policy that runs `check` on a plain view of the stack."""
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation):
+        view = StackView.from_policy_resources(args.resources)
+        check(view, merged_thresholds(settings, args.get_config()), report_violation)
+
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=config_schema(settings),
+    )
+
+
+def declared_from_policy_resource(resource: PolicyResource) -> Declared:
+    property_dependencies = {
+        key: tuple(dependency.urn for dependency in dependencies)
+        for key, dependencies in resource.property_dependencies.items()
+    }
+    return Declared(
+        urn=resource.urn,
+        type=resource.resource_type,
+        name=resource.name,
+        props=to_plain(resource.props),
+        protect=bool(resource.opts.protect),
+        parent_urn=resource.parent.urn if resource.parent else resource.opts.parent,
+        dependency_urns=tuple(dependency.urn for dependency in resource.dependencies),
+        property_dependency_urns=property_dependencies,
+    )
+
+
+class StackView:
+    """Every declared resource, indexed by URN, with ownership lookups."""
+
+    def __init__(self, resources: Sequence[Declared]) -> None:
+        self.resources = list(resources)
+        self.by_urn = {resource.urn: resource for resource in self.resources}
+
+    @classmethod
+    def from_policy_resources(cls, resources: Sequence[PolicyResource]) -> StackView:
+        return cls([declared_from_policy_resource(resource) for resource in resources])
+
+    def of_type(self, resource_type: str) -> list[Declared]:
+        return [
+            resource for resource in self.resources if resource.type == resource_type
+        ]
+
+    def dependencies(
+        self, resource: Declared, prop: str | None = None
+    ) -> list[Declared]:
+        """Return the resources `resource` depends on, for one property if given.
+
+        Without property dependencies (a dump that records none), the
+        resource's plain dependencies stand in for every property.
+        """
+        urns: Iterable[str] = resource.dependency_urns
+        if prop is not None and resource.property_dependency_urns:
+            urns = resource.property_dependency_urns.get(prop, ())
+        return [self.by_urn[urn] for urn in urns if urn in self.by_urn]
+
+    def service_of(self, resource: Declared) -> str | None:
+        """Return the service whose component declares `resource`, if any."""
+        current: Declared | None = resource
+        while current is not None:
+            if current.type == SERVICE_COMPONENT_TYPE:
+                return current.name
+            current = self.by_urn.get(current.parent_urn or "")
+        return None
+
+    def services(self) -> list[str]:
+        return [resource.name for resource in self.of_type(SERVICE_COMPONENT_TYPE)]
+
+
+def resource_label(resource: Declared) -> str:
+    """Return how a message names a resource: its type's last part and name."""
+    return f"{resource.type.rsplit(':', 1)[-1]} '{resource.name}'"
