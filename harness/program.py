@@ -27,15 +27,15 @@ import pulumi.runtime
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.settings import ROOT
+from pulumi.runtime.settings import ROOT, get_project, get_stack
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
 from harness.secret_values import unwrap_secrets, wrap_secret
 from harness.stack_files import load_project, load_stack_config
+from harness.urns import STACK_TYPE, engine_urn, qualified_type
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class ProgramError(Exception):
@@ -91,6 +91,10 @@ class RecordingMonitor(MockMonitor):
         self.registered: list[RegisteredResource] = []
         self.stack_outputs: dict[str, Any] = {}
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """Build the URN as the engine does (the SDK's mock keeps one ancestor)."""
+        return engine_urn(get_stack(), get_project(), type_, name, parent or None)
+
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type == STACK_TYPE:
@@ -118,7 +122,7 @@ class RecordingMonitor(MockMonitor):
         )
 
     def RegisterResourceOutputs(self, request):
-        if request.urn.split("::")[2] == STACK_TYPE:
+        if qualified_type(request.urn) == STACK_TYPE:
             outputs = rpc.deserialize_properties(request.outputs)
             with self._lock:
                 self.stack_outputs = dict(outputs)
@@ -254,7 +258,7 @@ def _is_config_error(error: BaseException) -> bool:
 
 def _parent_urn(parent: str) -> str | None:
     """Return the parent URN, or None when the parent is the root stack."""
-    if not parent or parent.split("::")[2] == STACK_TYPE:
+    if not parent or qualified_type(parent) == STACK_TYPE:
         return None
     return parent
 
