@@ -55,7 +55,7 @@ class JwtIssuer:
     issuer: str
     audience: str
     oidc_discovery_url: str | None = None
-    """Discovery URL; the parser sets it to the issuer when no key source is set."""
+    """Discovery URL. The parser sets it to the issuer when no key source is set."""
     validation_public_keys: tuple[str, ...] = ()
     """PEM public keys the backend trusts instead of a discovery URL."""
     generate_local_key: bool = False
@@ -241,8 +241,8 @@ SERVICE_KEYS = (
 SERVICE_JWT_KEYS = ("algorithm", "refreshTokenSecret")
 SERVICE_TLS_KEYS = ("serverNames", "client")
 
-# Keys whose value is a plain string; every other key holds YAML that the engine
-# hands over as JSON text.
+# Keys whose value is a plain string. The engine passes every other key's YAML
+# value as JSON text.
 _STRING_KEYS = ("environment",)
 
 
@@ -378,7 +378,7 @@ def _check_choice(value: Any, key: str, choices: tuple[str, ...]) -> str:
 def _check_list_entries(
     entries: list[Any], key: str, check: Callable[[Any, str], str]
 ) -> tuple[str, ...]:
-    """Check each entry of a list with `check(entry, entry_key)`; reject duplicates."""
+    """Check each entry of a list with `check(entry, entry_key)` and reject repeats."""
     checked: list[str] = []
     for index, entry in enumerate(entries):
         entry_key = f"{key}[{index}]"
@@ -392,7 +392,7 @@ def _check_list_entries(
 
 
 class _ConfigObject:
-    """One config object being read; every error names the full key."""
+    """One config object being read. Every error names the full key."""
 
     def __init__(self, key: str, value: Any, allowed_keys: tuple[str, ...]) -> None:
         if not isinstance(value, Mapping):
@@ -510,7 +510,7 @@ class _ConfigObject:
         return cast(tuple[_Choice, ...], checked)
 
     def section(self, name: str, allowed_keys: tuple[str, ...]) -> _ConfigObject:
-        """Read a nested object; an absent one reads as empty, so defaults apply."""
+        """Read a nested object. An absent one reads as empty, so defaults apply."""
         value = self.value(name)
         return _ConfigObject(
             self.key_for(name), {} if value is None else value, allowed_keys
@@ -581,7 +581,7 @@ def _check_issuer_is_url(jwt: _ConfigObject, issuer: str) -> str:
             jwt.key_for("issuer"),
             f"{_describe(issuer)} must be an https URL because no key source "
             "is set and the keys are discovered at the issuer",
-            HTTPS_URL_RULE.allowed + "; or set a key source",
+            HTTPS_URL_RULE.allowed + ", or set a key source",
         )
     return issuer
 
@@ -641,7 +641,7 @@ def _parse_mirrors(root: _ConfigObject) -> tuple[Mirror, ...]:
 def _mirror_section(
     root: _ConfigObject, mirror: str, mirrors: tuple[Mirror, ...], keys: tuple[str, ...]
 ) -> _ConfigObject | None:
-    """Read a mirror's section; it is required when the mirror is selected."""
+    """Read a mirror's section, which is required when the mirror is selected."""
     section = root.optional_section(mirror, keys)
     if section is None and mirror in mirrors:
         raise ConfigError(
@@ -706,8 +706,8 @@ def _parse_pki(root: _ConfigObject) -> PkiSettings:
         strict=True,
     )
 
-    # 397 days is the longest validity that browsers and TLS libraries accept
-    # for a server certificate issued after September 2020.
+    # The CA/Browser Forum caps publicly trusted TLS server certificates at 398
+    # days, and internal leaves stay a day under that cap.
     leaf_days = pki.integer("leafValidityDays", 30, 1, 397)
     _check_ceiling(
         pki.key_for("leafValidityDays"),
@@ -773,7 +773,7 @@ def _parse_service_tls(service: _ConfigObject) -> ServiceTls | None:
 def _parse_identities(
     service: _ConfigObject, mirrors: tuple[Mirror, ...]
 ) -> ServiceIdentities:
-    """Read the cloud principals; each selected mirror needs one, others are dropped."""
+    """Read the cloud principals. Each selected mirror needs one, others are dropped."""
     section = service.section("identities", MIRRORS)
     principals = {
         mirror: section.optional_text(mirror, rule)
@@ -836,7 +836,7 @@ def _default_ci_claims(
     if ci_issuer.repository_owner is None:
         raise ConfigError(
             key,
-            "is missing, and vault.jwt.repositoryOwner is not set to derive it; "
+            "is missing, and vault.jwt.repositoryOwner is not set to derive it. "
             "a CI role without bound claims would accept any token for the audience",
             "an object of claim names to values, e.g. {repository: owner/" + name + "}",
         )
@@ -885,7 +885,8 @@ def _parse_services(
 def parse_stack_config(raw: Mapping[str, Any]) -> StackConfig:
     """Validate the namespace's keys (without the `secrets-platform:` prefix).
 
-    `raw` holds decoded YAML or JSON values, as `read_stack_file` returns them.
+    `raw` maps each key to its decoded YAML or JSON value, as `read_stack_file`
+    returns them.
     The `external` key is accepted and left to `load_external_secrets`.
     Raises `ConfigError` on the first bad value.
     """
@@ -939,7 +940,7 @@ def _check_external_value(
     if not isinstance(value, str) or not value:
         raise ConfigError(
             key,
-            "must be a non-empty string; set it with "
+            "must be a non-empty string. Set it with "
             + _external_command(service, str(name)),
         )
     return value
@@ -952,7 +953,7 @@ def _require_external_values(
         if name not in values:
             raise ConfigError(
                 f"external.{service}.{name}",
-                f"is not set; run {_external_command(service, name)} "
+                f"is not set. Run {_external_command(service, name)} "
                 "and enter the value at the prompt",
             )
 
@@ -993,7 +994,7 @@ def read_stack_file(path: str | Path) -> dict[str, Any]:
     """Return the `secrets-platform:` keys of a `Pulumi.<stack>.yaml` file.
 
     The keys lose the namespace prefix, and keys of other namespaces are left
-    out. A `secure:` value stays the `{"secure": ...}` object the file holds.
+    out. A `secure:` value stays the `{"secure": ...}` object the file contains.
     """
     document = yaml.safe_load(Path(path).read_text()) or {}
     config = cast(Mapping[str, Any], document.get("config") or {})
@@ -1014,7 +1015,7 @@ def _decode(text: str) -> Any:
 
 
 def _runtime_namespace_keys() -> set[str]:
-    """List the namespace's keys that the runtime holds, without the prefix."""
+    """List the namespace's keys set in the runtime, without the prefix."""
     # pulumi.Config offers no way to list keys, so read the runtime's config map
     # (set by the engine or by mocks) and PULUMI_CONFIG, the two places that
     # pulumi.runtime.config.get_config consults besides single-key variables.
@@ -1045,15 +1046,16 @@ def _warn_if_plain_external(config: pulumi.Config) -> None:
     # mix of encrypted and plain leaves is not detected here.
     if not pulumi.runtime.config.is_config_secret(full_key):
         pulumi.log.warn(
-            f"{full_key} is not stored as a secret; set each value with "
+            f"{full_key} is not stored as a secret. Set each value with "
             f"pulumi config set --secret --path '{full_key}.<service>.<name>'"
         )
 
 
 def _read_external(config: pulumi.Config) -> Any:
-    # The names are checked before any resource is declared, so the object is
-    # decoded here rather than through get_secret_object, whose result is an
-    # Output; load_external_secrets wraps every value with Output.secret.
+    # The names must be checked before any resource is declared, and the result
+    # of get_secret_object is an Output that cannot be checked then. So the
+    # object is decoded here, and load_external_secrets wraps each value with
+    # Output.secret.
     text = config.get("external")
     if text is None:
         return None
@@ -1065,7 +1067,7 @@ def _read_external(config: pulumi.Config) -> Any:
         # `from None` keeps the decoder's message, which quotes the text, out.
         raise ConfigError(
             "external",
-            "is not valid JSON; set each value with pulumi config set --secret --path",
+            "is not valid JSON. Set each value with pulumi config set --secret --path",
         ) from None
 
 

@@ -124,10 +124,10 @@ def test_stack_file_declares_three_services(stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_stack_file_holds_no_secure_value(stack: str) -> None:
+def test_stack_file_has_no_secure_value(stack: str) -> None:
     text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
 
-    assert "secure:" not in text, f"Pulumi.{stack}.yaml holds a secure: value"
+    assert "secure:" not in text, f"Pulumi.{stack}.yaml contains a secure: value"
     assert "external" not in _stack_file(stack), f"Pulumi.{stack}.yaml external"
 
 
@@ -364,7 +364,7 @@ def test_vault_jwt_issuer_not_https_rejected_for_discovery() -> None:
     assert "discovered at the issuer" in str(error), "vault.jwt.issuer"
 
 
-def test_vault_jwt_issuer_not_url_accepted_with_local_key() -> None:
+def test_vault_jwt_plain_issuer_with_local_key() -> None:
     raw = with_value("vault.jwt.issuer", "local-ci", stack="local")
 
     jwt = parse_stack_config(raw).vault.jwt
