@@ -1,0 +1,464 @@
+"""Say in plain words what each replacement, move or removal means.
+
+Every impact names the resource, the service it belongs to (from its parent
+chain) and what its users must do. None carries a property value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from harness.diff.compare import Action, ReportDiff, ResourceChange
+from harness.diff.replacement import ReplacementRule, Role, rule_for
+from harness.diff.reports import ReportIndex, ReportResource
+
+SERVICE_COMPONENT_SUFFIX = ":ServiceSecrets"
+PLATFORM = "platform"
+
+
+class ImpactKind(StrEnum):
+    PROTECTED = "protected-resource"
+    CERTIFICATE_AUTHORITY = "ca-replacement"
+    STORE_DELETED = "store-deleted"
+    STORE_MOVED = "store-moved"
+    ENCRYPTION_KEY = "encryption-key-replacement"
+    NAME_HELD = "name-held-after-delete"
+    CREDENTIAL_ROTATION = "credential-rotation"
+    CERTIFICATE_REISSUE = "certificate-reissue"
+    ROTATION_SCHEDULE = "rotation-schedule"
+    ACCESS = "access-replacement"
+    OTHER = "replacement"
+    UNKNOWN = "replacement-unknown"
+
+
+BLOCKING_KINDS = frozenset(
+    {
+        ImpactKind.PROTECTED,
+        ImpactKind.CERTIFICATE_AUTHORITY,
+        ImpactKind.STORE_DELETED,
+        ImpactKind.STORE_MOVED,
+        ImpactKind.ENCRYPTION_KEY,
+        ImpactKind.NAME_HELD,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Impact:
+    """One consequence of the pull request, in plain words."""
+
+    kind: ImpactKind
+    urn: str
+    name: str
+    label: str
+    """The resource type in plain words."""
+    service: str
+    """The service that owns the resource, or "platform"."""
+    summary: str
+    """What happens and what users must do; never a value."""
+    related: tuple[str, ...] = ()
+    """Names of resources that follow it (stores written again, certificates)."""
+
+    @property
+    def blocking(self) -> bool:
+        return self.kind in BLOCKING_KINDS
+
+
+def describe_impacts(diff: ReportDiff) -> list[Impact]:
+    """Return the impacts of every replacement, removal, move and schedule change."""
+    impacts: list[Impact] = []
+    for change in diff.changes:
+        impacts.extend(_impacts_of(change, diff))
+    return impacts
+
+
+def service_of(urn: str, index: ReportIndex) -> str:
+    """Return the service whose component is an ancestor of the resource."""
+    for ancestor in index.ancestors(urn):
+        if ancestor.type.endswith(SERVICE_COMPONENT_SUFFIX):
+            return ancestor.name
+    return PLATFORM
+
+
+def _impacts_of(change: ResourceChange, diff: ReportDiff) -> list[Impact]:
+    if change.action in (Action.REPLACE, Action.REMOVE):
+        return _destructive_impacts(change, diff)
+    if change.action is Action.UPDATE:
+        return _update_impacts(change, diff)
+    return []
+
+
+def _resource(change: ResourceChange, diff: ReportDiff) -> ReportResource | None:
+    return diff.head.get(change.urn) or diff.base.get(change.urn)
+
+
+def _label(change: ResourceChange, rule: ReplacementRule | None) -> str:
+    return rule.label if rule is not None else change.type
+
+
+def _impact(
+    kind: ImpactKind,
+    change: ResourceChange,
+    diff: ReportDiff,
+    summary: str,
+    related: Iterable[str] = (),
+) -> Impact:
+    index = diff.head if change.urn in diff.head else diff.base
+    return Impact(
+        kind=kind,
+        urn=change.urn,
+        name=change.name,
+        label=_label(change, rule_for(change.type)),
+        service=service_of(change.urn, index),
+        summary=summary,
+        related=tuple(related),
+    )
+
+
+def _destructive_impacts(change: ResourceChange, diff: ReportDiff) -> list[Impact]:
+    impacts: list[Impact] = []
+    if _is_protected(change, diff):
+        impacts.append(_protected_impact(change, diff))
+
+    hold = _name_hold_impact(change, diff)
+    if hold is not None:
+        impacts.append(hold)
+
+    main = _role_impact(change, diff)
+    if main is not None:
+        impacts.append(main)
+    return impacts
+
+
+def _is_protected(change: ResourceChange, diff: ReportDiff) -> bool:
+    return any(
+        resource is not None and resource.protected
+        for resource in (diff.base.get(change.urn), diff.head.get(change.urn))
+    )
+
+
+def _protected_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    verb = "replaces" if change.is_replacement else "deletes"
+    summary = (
+        f"The change {verb} a protected resource; `pulumi up` stops at it "
+        "until protection is lifted on purpose."
+    )
+    return _impact(ImpactKind.PROTECTED, change, diff, summary)
+
+
+def _name_hold_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
+    """Flag a replacement whose new object reuses the name the cloud still holds."""
+    rule = rule_for(change.type)
+    if rule is None or not rule.name_hold or not change.is_replacement:
+        return None
+    if set(change.changed_props) & set(rule.name_inputs):
+        return None
+
+    summary = (
+        f"The replacement deletes it and creates one with the same name: "
+        f"{rule.name_hold}. Rename it or wait for the hold to end."
+    )
+    return _impact(ImpactKind.NAME_HELD, change, diff, summary)
+
+
+def _role_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
+    rule = rule_for(change.type)
+    if rule is None:
+        return _unknown_impact(change, diff)
+    if _is_certificate_authority(change, rule, diff):
+        return _ca_impact(change, diff)
+
+    builders = {
+        Role.STORE: _store_impact,
+        Role.ENCRYPTION_KEY: _key_impact,
+        Role.CREDENTIAL: _credential_impact,
+        Role.CERTIFICATE: _certificate_impact,
+        Role.ACCESS: _access_impact,
+        Role.STORED_VALUE: _stored_value_impact,
+    }
+    builder = builders.get(rule.role)
+    if builder is not None:
+        return builder(change, diff)
+    if change.action is Action.REMOVE:
+        return None
+    return _other_impact(change, diff)
+
+
+def _is_certificate_authority(
+    change: ResourceChange, rule: ReplacementRule, diff: ReportDiff
+) -> bool:
+    if rule.role is Role.CERTIFICATE_AUTHORITY:
+        return True
+    resource = _resource(change, diff)
+    return (
+        rule.role is Role.CERTIFICATE
+        and resource is not None
+        and bool(resource.props.get("isCaCertificate"))
+    )
+
+
+def _ca_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    verb = "replaced" if change.is_replacement else "deleted"
+    summary = (
+        f"The CA is {verb}: every certificate it signed stops verifying for "
+        "clients that trust only the old CA, so distribute the new CA bundle "
+        "before the old one is removed."
+    )
+    return _impact(
+        ImpactKind.CERTIFICATE_AUTHORITY,
+        change,
+        diff,
+        summary,
+        _downstream_names(change.urn, diff) + _upstream_keys(change, diff),
+    )
+
+
+def _store_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    resource = _resource(change, diff)
+    contents = _store_contents(change.type, resource)
+    verb = "replaced" if change.is_replacement else "deleted"
+    summary = f"The store is {verb}: {contents}."
+    return _impact(
+        ImpactKind.STORE_DELETED,
+        change,
+        diff,
+        summary,
+        _downstream_names(change.urn, diff),
+    )
+
+
+def _store_contents(resource_type: str, resource: ReportResource | None) -> str:
+    """Return what is lost with a store, in plain words."""
+    mount_type = str(resource.props.get("type", "")) if resource else ""
+    if resource_type == "vault:index/mount:Mount":
+        if mount_type in ("kv", "kv-v2"):
+            return "every secret in this KV mount is deleted, with all versions"
+        if mount_type == "transit":
+            return (
+                "every transit key in it is deleted, so data encrypted with "
+                "them can no longer be decrypted"
+            )
+        if mount_type == "pki":
+            return "its CA and every certificate it issued are deleted"
+        return "everything stored under the mount is deleted"
+    return "every version of the secret is deleted"
+
+
+def _key_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    verb = "replaced" if change.is_replacement else "deleted"
+    summary = (
+        f"The encryption key is {verb}: data encrypted with the old key can "
+        "no longer be decrypted once it is gone."
+    )
+    return _impact(ImpactKind.ENCRYPTION_KEY, change, diff, summary)
+
+
+def _credential_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
+    if change.action is Action.REMOVE:
+        return None
+    if _signs_a_certificate_authority(change.urn, diff):
+        # The CA's own impact names this key; rotating it alone is the CA change.
+        return None
+
+    service = service_of(change.urn, diff.head)
+    credential = _credential_name(change.name, service)
+    summary = (
+        f"{credential} gets a new value: consumers of {service} must pick it "
+        f"up{_cause(change, diff)}."
+    )
+    return _impact(
+        ImpactKind.CREDENTIAL_ROTATION,
+        change,
+        diff,
+        summary,
+        _downstream_names(change.urn, diff),
+    )
+
+
+def _certificate_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
+    if change.action is Action.REMOVE:
+        return None
+    service = service_of(change.urn, diff.head)
+    summary = (
+        f"The certificate is issued again with a new serial and validity: "
+        f"{service} must load it{_cause(change, diff)}."
+    )
+    return _impact(
+        ImpactKind.CERTIFICATE_REISSUE,
+        change,
+        diff,
+        summary,
+        _downstream_names(change.urn, diff),
+    )
+
+
+def _access_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    consequences = {
+        "vault:appRole/authBackendRole:AuthBackendRole": (
+            "the role gets a new role_id and its secret_ids are deleted, so "
+            "consumers must pick up a new role_id and secret_id"
+        ),
+        "vault:index/authBackend:AuthBackend": (
+            "every role under the backend is deleted and every token issued "
+            "through it is revoked"
+        ),
+        "vault:jwt/authBackend:AuthBackend": (
+            "every role under the backend is deleted and every token issued "
+            "through it is revoked"
+        ),
+    }
+    verb = "replaced" if change.is_replacement else "deleted"
+    consequence = consequences.get(
+        change.type, "logins or grants that use it fail until it is created again"
+    )
+    summary = f"It is {verb}: {consequence}."
+    return _impact(ImpactKind.ACCESS, change, diff, summary)
+
+
+def _stored_value_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
+    # A copy written again because its credential rotated is listed with it.
+    if change.action is Action.REMOVE or not change.forcing:
+        return None
+    return _other_impact(change, diff)
+
+
+def _other_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    summary = f"It is deleted and created again{_cause(change, diff)}."
+    return _impact(ImpactKind.OTHER, change, diff, summary)
+
+
+def _unknown_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
+    if change.action is Action.REMOVE:
+        return None
+    summary = (
+        "Its type is not in the replacement table, so the offline diff cannot "
+        "tell whether the provider replaces it; check `pulumi preview`."
+    )
+    return _impact(ImpactKind.UNKNOWN, change, diff, summary)
+
+
+def _update_impacts(change: ResourceChange, diff: ReportDiff) -> list[Impact]:
+    impacts: list[Impact] = []
+    if change.moved_by:
+        impacts.append(_move_impact(change, diff))
+    if change.schedule_moved_by:
+        impacts.append(_schedule_impact(change, diff))
+    if not change.known_type and change.changed_props:
+        unknown = _unknown_impact(change, diff)
+        if unknown is not None:
+            impacts.append(unknown)
+    return impacts
+
+
+def _move_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    rule = rule_for(change.type)
+    if rule is not None and rule.role is Role.STORE:
+        summary = (
+            "The mount moves to a new path (Vault remount): its secrets move "
+            "with it, and every policy, client and reference that uses the old "
+            "path breaks."
+        )
+        return _impact(
+            ImpactKind.STORE_MOVED,
+            change,
+            diff,
+            summary,
+            _downstream_names(change.urn, diff),
+        )
+    summary = (
+        "The auth backend moves to a new path: clients must log in at the new path."
+    )
+    return _impact(ImpactKind.ACCESS, change, diff, summary)
+
+
+def _schedule_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
+    inputs = ", ".join(f"`{name}`" for name in change.schedule_moved_by)
+    summary = (
+        f"The rotation period changes ({inputs}): the next rotation time "
+        "moves, and the credentials keyed on this trigger rotate at that time. "
+        "The provider updates the trigger in place, so this change itself "
+        "rotates nothing."
+    )
+    followers = [r.name for r in _head_dependents(change.urn, diff.head)]
+    return _impact(ImpactKind.ROTATION_SCHEDULE, change, diff, summary, followers)
+
+
+def _cause(change: ResourceChange, diff: ReportDiff) -> str:
+    """Return ", because ..." naming what forces the change, or nothing."""
+    if change.forcing:
+        names = ", ".join(f"`{name}`" for name in change.forcing)
+        return f", because {names} changed"
+    sources = sorted({urn for urn, _ in change.replaced_through})
+    if sources:
+        names = ", ".join(_name_of(urn, diff) for urn in sources)
+        return f", because it derives from replaced {names}"
+    return ""
+
+
+def _name_of(urn: str, diff: ReportDiff) -> str:
+    resource = diff.head.get(urn) or diff.base.get(urn)
+    return resource.name if resource is not None else urn
+
+
+def _downstream_names(urn: str, diff: ReportDiff) -> list[str]:
+    """Return the names of changes that take a new value from `urn`, transitively."""
+    seen: list[str] = []
+    pending = [urn]
+    while pending:
+        source = pending.pop(0)
+        for change in diff.changes:
+            sources = {s for s, _ in change.replaced_through + change.new_values_from}
+            if source in sources and change.urn not in seen and change.urn != urn:
+                seen.append(change.urn)
+                pending.append(change.urn)
+    return [_name_of(found, diff) for found in seen]
+
+
+def _upstream_keys(change: ResourceChange, diff: ReportDiff) -> list[str]:
+    """Return the names of replaced private keys the CA takes its key from."""
+    keys = []
+    for source, _ in change.replaced_through:
+        rule = rule_for(_resource_type(source, diff))
+        if rule is not None and rule.role is Role.CREDENTIAL:
+            keys.append(_name_of(source, diff))
+    return keys
+
+
+def _resource_type(urn: str, diff: ReportDiff) -> str:
+    resource = diff.head.get(urn) or diff.base.get(urn)
+    return resource.type if resource is not None else ""
+
+
+def _signs_a_certificate_authority(urn: str, diff: ReportDiff) -> bool:
+    for change in diff.changes:
+        if not change.is_replacement:
+            continue
+        if urn not in {s for s, _ in change.replaced_through}:
+            continue
+        rule = rule_for(change.type)
+        if rule is not None and _is_certificate_authority(change, rule, diff):
+            return True
+    return False
+
+
+def _head_dependents(urn: str, index: ReportIndex) -> list[ReportResource]:
+    """Return every resource that depends on `urn`, directly or not."""
+    found: dict[str, ReportResource] = {}
+    pending = [urn]
+    while pending:
+        for dependent in index.dependents(pending.pop(0)):
+            if dependent.urn not in found:
+                found[dependent.urn] = dependent
+                pending.append(dependent.urn)
+    return list(found.values())
+
+
+def _credential_name(resource_name: str, service: str) -> str:
+    prefix = f"{service}-"
+    return (
+        resource_name[len(prefix) :]
+        if resource_name.startswith(prefix)
+        else (resource_name)
+    )
