@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from harness.secret_values import is_secret
 
 REDACTED = "[secret]"
+PEM_PRIVATE_KEY = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
+)
 
 
 def secret_strings(value: Any, inside_secret: bool = False) -> set[str]:
@@ -45,3 +49,8 @@ def redact(text: str, hidden: set[str]) -> str:
     for secret in sorted(hidden, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def scrub(text: str, hidden: set[str]) -> str:
+    """Return `text` without `hidden` strings or any PEM private key block."""
+    return PEM_PRIVATE_KEY.sub(REDACTED, redact(text, hidden))

@@ -110,6 +110,7 @@ class DevServer:
         self._keep_workdir = keep_workdir
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file = None
+        self._pid: int | None = None
         self.info: ServerInfo | None = None
 
     def __enter__(self) -> ServerInfo:
@@ -141,6 +142,7 @@ class DevServer:
         self.info = info
 
         self._process = self._spawn(binary, port, info)
+        self._pid = self._process.pid
         self._wait_until_healthy(info)
         return info
 
@@ -250,8 +252,13 @@ class DevServer:
         if self.info is not None and not self._keep_workdir:
             shutil.rmtree(self.info.workdir, ignore_errors=True)
 
+    @property
+    def pid(self) -> int | None:
+        """Return the server's process id while it runs (or is kept)."""
+        return self._pid
+
     def detach(self) -> None:
-        """Leave the server running after this object is done with it."""
+        """Leave the server and its directory in place after this object is done."""
         self._process = None
         self._keep_workdir = True
 

@@ -38,7 +38,7 @@ class VaultApi:
 
     def __init__(self, address: str, token: str) -> None:
         self.address = address
-        self._token = token
+        self.token = token
         self._local = threading.local()
 
     def client(self) -> hvac.Client:
@@ -46,7 +46,7 @@ class VaultApi:
         client = getattr(self._local, "client", None)
         if client is None:
             client = hvac.Client(
-                url=self.address, token=self._token, timeout=REQUEST_TIMEOUT_SECONDS
+                url=self.address, token=self.token, timeout=REQUEST_TIMEOUT_SECONDS
             )
             self._local.client = client
         return client

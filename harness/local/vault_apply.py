@@ -129,7 +129,7 @@ class LocalApplyMocks(pulumi.runtime.Mocks):
         return self._record(record)
 
     def _apply(self, args: pulumi.runtime.MockResourceArgs) -> AppliedResource:
-        inputs = unwrap_secrets(args.inputs)
+        inputs = whole_numbers(unwrap_secrets(args.inputs))
         package = args.typ.split(":", 1)[0]
         if args.typ in VAULT_APPLIERS:
             return self._apply_vault(args, inputs)
@@ -167,6 +167,15 @@ class LocalApplyMocks(pulumi.runtime.Mocks):
             if self.failure is None:
                 self.failure = error
 
+    def known_secrets(self) -> set[str]:
+        """Return every secret string seen so far, to scrub messages with."""
+        with self._lock:
+            records = list(self.applied)
+        hidden = {self.api.token}
+        for record in records:
+            hidden |= secret_strings(record.outputs)
+        return hidden
+
     def of_type(self, type_token: str) -> list[AppliedResource]:
         """Return the applied resources of one type, in registration order."""
         return [record for record in self.applied if record.type == type_token]
@@ -174,6 +183,21 @@ class LocalApplyMocks(pulumi.runtime.Mocks):
     def count(self, category: Category) -> int:
         """Return how many registered resources fall in `category`."""
         return sum(1 for record in self.applied if record.category == category)
+
+
+def whole_numbers(value: Any) -> Any:
+    """Return `value` with integral floats made ints, at any depth.
+
+    Protobuf carries every number as a double, so `3600` arrives as `3600.0`,
+    which the Vault API rejects for duration fields.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
 
 
 def _record_of(

@@ -133,9 +133,14 @@ def apply_kv_secret_v2(ctx: ApplyContext) -> VaultResult:
     written = response_data(ctx.send("PUT", path, body))
 
     _write_custom_metadata(ctx, mount, name)
+    # The provider's `data` output is a map of strings: nested values as JSON.
+    data_strings = {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in secret_data.items()
+    }
     outputs = {
         "path": path,
-        "data": wrap_secret(secret_data),
+        "data": wrap_secret(data_strings),
         "metadata": {key: str(value) for key, value in written.items()},
     }
     return VaultResult(path, outputs, [ReadBack(path, {"data": secret_data})])
