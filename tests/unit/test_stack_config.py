@@ -393,6 +393,12 @@ def test_vault_jwt_generate_local_key_not_boolean_rejected() -> None:
     assert_rejected(raw, "vault.jwt.generateLocalKey", "true, false")
 
 
+def test_vault_jwt_local_key_in_protected_stack_rejected() -> None:
+    raw = with_value("protectData", True, stack="local")
+
+    assert_rejected(raw, "vault.jwt.generateLocalKey", "false, with oidcDiscoveryUrl")
+
+
 def test_vault_jwt_validation_public_key_accepted() -> None:
     pem = generate_public_key_pem()
     raw = with_value("vault.jwt.validationPublicKeys", [pem])
@@ -742,6 +748,35 @@ def test_service_jwt_algorithm_missing_rejected() -> None:
     )
 
 
+def test_service_jwt_refresh_token_secret_not_boolean_rejected() -> None:
+    raw = with_value("services.auth-service.jwt.refreshTokenSecret", "yes")
+
+    assert_rejected(raw, "services.auth-service.jwt.refreshTokenSecret", "true, false")
+
+
+def test_service_jwt_unknown_key_rejected() -> None:
+    raw = with_value("services.auth-service.jwt.keyId", "auth-1")
+
+    assert_rejected(
+        raw, "services.auth-service.jwt.keyId", "algorithm, refreshTokenSecret"
+    )
+
+
+def test_service_not_object_rejected() -> None:
+    raw = with_value("services.llm-service", ["redis"])
+
+    assert_rejected(raw, "services.llm-service", "an object with keys databases")
+
+
+def test_service_without_settings_accepted() -> None:
+    raw = with_value("services.billing-service", None, stack="local")
+
+    billing = service(parse_stack_config(raw), "billing-service")
+
+    assert billing.databases == (), "billing-service databases"
+    assert billing.external == (), "billing-service external"
+
+
 def test_service_tls_server_names_empty_rejected() -> None:
     raw = with_value("services.auth-service.tls.serverNames", [])
 
@@ -773,6 +808,18 @@ def test_service_name_list_not_kebab_case_rejected(path: str, value: str) -> Non
     raw = with_value(f"{path}[0]", value)
 
     assert_rejected(raw, f"{path}[0]", "kebab-case")
+
+
+@pytest.mark.parametrize(
+    "path", ["services.llm-service.transitKeys", "services.llm-service.external"]
+)
+def test_service_name_list_duplicate_rejected(path: str) -> None:
+    raw = raw_config()
+    names = raw["services"]["llm-service"][path.rsplit(".", 1)[1]]
+    names.append(names[0])
+
+    error = assert_rejected(raw, f"{path}[{len(names) - 1}]", "each value once")
+    assert "listed twice" in str(error), path
 
 
 @pytest.mark.parametrize("mirror", ["aws", "gcp"])
