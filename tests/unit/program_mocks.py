@@ -15,7 +15,8 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -29,10 +30,11 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.platform import Platform, PlatformArgs
-from stack_config import StackConfig
+from stack_config import StackConfig, parse_stack_config, read_stack_file
 
 PROJECT = "secrets-platform"
-ROTATION_BASE = datetime(2026, 1, 1, tzinfo=datetime.now().astimezone().tzinfo)
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+ROTATION_BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -320,3 +322,16 @@ def _build(
         outputs_secret=resolved["secret"],
         generated_secrets=list(mocks.generated_secrets),
     )
+
+
+def load_stack(stack: str) -> StackConfig:
+    """Parse a shipped `Pulumi.<stack>.yaml` with the program's own loader."""
+    return parse_stack_config(read_stack_file(REPOSITORY_ROOT / f"Pulumi.{stack}.yaml"))
+
+
+def generate_external_values(config: StackConfig) -> dict[str, dict[str, str]]:
+    """Return a generated value for every external credential the stack declares."""
+    return {
+        service.name: {name: secrets.token_urlsafe(24) for name in service.external}
+        for service in config.services
+    }
