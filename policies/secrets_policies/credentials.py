@@ -27,7 +27,7 @@ ROTATING = "time:index/rotating:Rotating"
 
 # Name fragments that tell a credential's kind, first match wins.
 CREDENTIAL_KINDS = (
-    ("signing-key", "maxSigningKeyDays"),
+    ("signing-key", "maxSigningKeyLifetimeDays"),
     ("refresh-token", "maxSigningKeyDays"),
     ("api-token", "maxApiTokenDays"),
     ("password", "maxDatabasePasswordDays"),
@@ -148,21 +148,37 @@ def check_special_flags(args: ResourceCheckArgs, report: Report) -> None:
         )
 
 
-def check_rotating_base(args: ResourceCheckArgs, report: Report) -> None:
-    base = args.props.get("rfc3339")
-    if isinstance(base, str) and base:
-        report(
-            "rfc3339 is a constant timestamp, so the rotation is due on every run; "
-            "remove rfc3339 and let the provider record the creation time."
-        )
-    if args.props.get("rotationRfc3339") not in (None, UNKNOWN):
-        report("rotationRfc3339 fixes one rotation date; use rotationDays instead.")
+def check_rotating_base(
+    view: StackView, thresholds: Thresholds, report_violation: ReportViolation
+) -> None:
+    for rotating in view.of_type(ROTATING):
+        if view.sets_input(rotating, "rfc3339") and not view.dependencies(
+            rotating, "rfc3339"
+        ):
+            report_violation(
+                f"{resource_label(rotating)}: rfc3339 is a constant timestamp, so "
+                "the rotation is due on every run; remove it, or derive it from "
+                "another resource's output.",
+                rotating.urn,
+            )
+        if view.sets_input(rotating, "rotationRfc3339"):
+            report_violation(
+                f"{resource_label(rotating)}: rotationRfc3339 fixes one rotation "
+                "date; use rotationDays instead.",
+                rotating.urn,
+            )
 
 
 def _trigger_settings() -> list[Setting]:
     return [
         Setting("maxDatabasePasswordDays", "integer", 30, "Passwords, in days."),
-        Setting("maxSigningKeyDays", "integer", 90, "Signing keys and secrets."),
+        Setting("maxSigningKeyDays", "integer", 90, "Token signing secrets."),
+        Setting(
+            "maxSigningKeyLifetimeDays",
+            "integer",
+            180,
+            "Signing keys, which sign for one period and verify for the next.",
+        ),
         Setting("maxApiTokenDays", "integer", 90, "API tokens, in days."),
         Setting("maxOtherDays", "integer", 90, "Other generated values."),
     ]
@@ -218,13 +234,13 @@ def build() -> list[Policy]:
             resource_types=[RANDOM_PASSWORD, RANDOM_STRING],
             check=check_special_flags,
         ),
-        resource_policy(
+        stack_policy(
             name="time-rotating-fixed-base",
             description=(
-                "Rotation triggers never pin their base timestamp to a constant."
+                "Rotation triggers take their base timestamp from another "
+                "resource or leave it unset."
             ),
             level=mandatory,
-            resource_types=[ROTATING],
             check=check_rotating_base,
         ),
     ]

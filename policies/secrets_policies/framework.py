@@ -198,6 +198,17 @@ class StackView:
             urns = resource.property_dependency_urns.get(prop, ())
         return [self.by_urn[urn] for urn in urns if urn in self.by_urn]
 
+    def sets_input(self, resource: Declared, prop: str) -> bool:
+        """Tell whether the program set `prop` as an input of `resource`.
+
+        The SDK records a property dependency entry, empty or not, for every
+        input it sends, so the keys tell inputs from provider-computed
+        outputs. A dump without property dependencies holds inputs as props.
+        """
+        if resource.property_dependency_urns:
+            return prop in resource.property_dependency_urns
+        return resource.props.get(prop) is not None
+
     def service_of(self, resource: Declared) -> str | None:
         """Return the service whose component declares `resource`, if any."""
         current: Declared | None = resource
