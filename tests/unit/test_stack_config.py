@@ -350,6 +350,13 @@ def test_vault_jwt_field_missing_rejected(name: str) -> None:
     assert "is missing" in str(error), f"vault.jwt.{name}"
 
 
+@pytest.mark.parametrize("name", ["issuer", "audience"])
+def test_vault_jwt_field_with_whitespace_rejected(name: str) -> None:
+    raw = with_value(f"vault.jwt.{name}", "https://github.com/example org")
+
+    assert_rejected(raw, f"vault.jwt.{name}", "a non-empty string without whitespace")
+
+
 def test_vault_jwt_discovery_defaults_to_issuer() -> None:
     jwt = parse_stack_config(raw_config("dev")).vault.jwt
 
@@ -1084,7 +1091,12 @@ def test_load_external_secrets_returns_secret_outputs() -> None:
         output = load_external_secrets(config)["llm-service"]["openrouter-api-key"]
         return await output.is_secret(), await output.future() or ""
 
-    is_secret, value = asyncio.run(read_openrouter_key())
+    # A private loop, because asyncio.run would leave the thread without one.
+    loop = asyncio.new_event_loop()
+    try:
+        is_secret, value = loop.run_until_complete(read_openrouter_key())
+    finally:
+        loop.close()
 
     assert is_secret, "external.llm-service.openrouter-api-key is not secret"
     assert value == raw["external"]["llm-service"]["openrouter-api-key"], "value"
