@@ -1025,6 +1025,27 @@ def read_stack_file(path: str | Path) -> dict[str, Any]:
     }
 
 
+def find_plain_external_values(raw: Mapping[str, Any]) -> list[str]:
+    """List the keys under `external` in a stack file's keys that are not `secure:`.
+
+    `raw` is what `read_stack_file` returns. The result names keys only, such
+    as `external.llm-service.openrouter-api-key`, never a value.
+    """
+    external = raw.get("external")
+    if not isinstance(external, Mapping):
+        return [] if external is None else ["external"]
+
+    plain: list[str] = []
+    for service, values in cast(Mapping[Any, Any], external).items():
+        if not isinstance(values, Mapping):
+            plain.append(f"external.{service}")
+            continue
+        for name, value in cast(Mapping[Any, Any], values).items():
+            if not (isinstance(value, Mapping) and set(value) == {"secure"}):
+                plain.append(f"external.{service}.{name}")
+    return plain
+
+
 def _decode(text: str) -> Any:
     """Decode a config value that the engine hands over as JSON text."""
     try:

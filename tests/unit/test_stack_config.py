@@ -26,6 +26,7 @@ from stack_config import (
     TOP_LEVEL_KEYS,
     ConfigError,
     StackConfig,
+    find_plain_external_values,
     load_external_secrets,
     load_stack_config,
     parse_external_secrets,
@@ -1028,6 +1029,25 @@ def test_external_secrets_empty_for_service_without_names() -> None:
     external = parse_external_secrets(values, config)
 
     assert external["llm-service"] == {}, "llm-service external"
+
+
+def test_plain_external_values_found() -> None:
+    raw = raw_config()
+    raw["external"] = {
+        "llm-service": {
+            "openrouter-api-key": {"secure": secrets.token_hex(16)},
+            "deepseek-api-key": secrets.token_urlsafe(24),
+        }
+    }
+
+    plain = find_plain_external_values(raw)
+
+    assert plain == ["external.llm-service.deepseek-api-key"], "plain external keys"
+
+
+def test_plain_external_values_none_in_shipped_stacks() -> None:
+    for stack in STACKS:
+        assert find_plain_external_values(raw_config(stack)) == [], stack
 
 
 # Loading from the Pulumi runtime
