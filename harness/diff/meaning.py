@@ -206,12 +206,15 @@ def _ca_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
         "clients that trust only the old CA, so distribute the new CA bundle "
         "before the old one is removed."
     )
+    keys = _upstream_keys(change, diff)
+    if keys:
+        summary += f" Its private key {', '.join(keys)} is replaced too."
     return _impact(
         ImpactKind.CERTIFICATE_AUTHORITY,
         change,
         diff,
         summary,
-        _downstream_names(change.urn, diff) + _upstream_keys(change, diff),
+        _downstream_names(change.urn, diff),
     )
 
 
@@ -318,10 +321,23 @@ def _access_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
 
 
 def _stored_value_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
-    # A copy written again because its credential rotated is listed with it.
+    # A copy written again because its credential rotated, or because its
+    # mount moved, is listed with the rotation or the move.
     if change.action is Action.REMOVE or not change.forcing:
         return None
+    if set(change.forcing) == {"mount"} and _mount_moved(change.urn, diff):
+        return None
     return _other_impact(change, diff)
+
+
+def _mount_moved(urn: str, diff: ReportDiff) -> bool:
+    resource = diff.head.get(urn)
+    if resource is None:
+        return False
+    return any(
+        (mount := diff.get(dependency)) is not None and bool(mount.moved_by)
+        for dependency in resource.dependencies
+    )
 
 
 def _other_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
@@ -360,13 +376,8 @@ def _move_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
             "with it, and every policy, client and reference that uses the old "
             "path breaks."
         )
-        return _impact(
-            ImpactKind.STORE_MOVED,
-            change,
-            diff,
-            summary,
-            _downstream_names(change.urn, diff),
-        )
+        followers = [r.name for r in _head_dependents(change.urn, diff.head)]
+        return _impact(ImpactKind.STORE_MOVED, change, diff, summary, followers)
     summary = (
         "The auth backend moves to a new path: clients must log in at the new path."
     )

@@ -30,15 +30,17 @@ KIND_TITLES = {
     ImpactKind.UNKNOWN: "Replacement unknown",
 }
 
+SECTION_TITLES = {
+    ImpactKind.CREDENTIAL_ROTATION: "Credential rotations",
+    ImpactKind.ROTATION_SCHEDULE: "Rotation schedules",
+    ImpactKind.CERTIFICATE_REISSUE: "Certificates issued again",
+    ImpactKind.ACCESS: "Access changes",
+    ImpactKind.OTHER: "Other replacements",
+    ImpactKind.UNKNOWN: "Replacements unknown offline",
+}
+
 # Non-blocking sections, in the order a reviewer reads them.
-REPORTED_KINDS = (
-    ImpactKind.CREDENTIAL_ROTATION,
-    ImpactKind.ROTATION_SCHEDULE,
-    ImpactKind.CERTIFICATE_REISSUE,
-    ImpactKind.ACCESS,
-    ImpactKind.OTHER,
-    ImpactKind.UNKNOWN,
-)
+REPORTED_KINDS = tuple(SECTION_TITLES)
 
 
 def summary_line(diff: ReportDiff) -> str:
@@ -64,7 +66,7 @@ def render_text(
 
     lines += _text_gate(gate)
     for kind in REPORTED_KINDS:
-        lines += _text_section(KIND_TITLES[kind], _of_kind(impacts, kind))
+        lines += _text_section(SECTION_TITLES[kind], _of_kind(impacts, kind))
     lines += _text_changes(diff)
     return "\n".join(lines) + "\n"
 
@@ -85,7 +87,7 @@ def render_markdown(
 
     lines += _markdown_gate(gate)
     for kind in REPORTED_KINDS:
-        lines += _markdown_section(KIND_TITLES[kind], _of_kind(impacts, kind))
+        lines += _markdown_section(SECTION_TITLES[kind], _of_kind(impacts, kind))
     lines += _markdown_changes(diff)
     return "\n".join(lines)
 
@@ -127,7 +129,7 @@ def _text_gate(gate: GateResult) -> list[str]:
 def _text_section(title: str, impacts: list[Impact]) -> list[str]:
     if not impacts:
         return []
-    return ["", f"{title}s:", *_text_impacts(impacts)]
+    return ["", f"{title}:", *_text_impacts(impacts)]
 
 
 def _text_impacts(
@@ -215,7 +217,7 @@ def _markdown_gate(gate: GateResult) -> list[str]:
 def _markdown_section(title: str, impacts: list[Impact]) -> list[str]:
     if not impacts:
         return []
-    return [f"### {title}s", "", *_markdown_table(impacts)]
+    return [f"### {title}", "", *_markdown_table(impacts)]
 
 
 def _markdown_table(impacts: Iterable[Impact], with_kind: bool = False) -> list[str]:

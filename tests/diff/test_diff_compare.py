@@ -141,7 +141,7 @@ def test_ca_impact_names_signed_certificates() -> None:
 
     assert "stops verifying" in ca.summary
     assert "auth-service-tls-server" in ca.related
-    assert "platform-ca-root-key" in ca.related
+    assert "Its private key platform-ca-root-key" in ca.summary
     assert not _kinds(impacts, urns["root_key"]), "the CA impact covers its key"
 
 
@@ -193,6 +193,8 @@ def test_kv_mount_path_change_moves_and_blocks() -> None:
     assert _action(diff, urns["password_kv"]) is Action.REPLACE, "`mount` forces it"
     assert moved.urn == urns["kv"]
     assert "old path breaks" in moved.summary
+    assert "auth-service-postgres-password-kv" in moved.related
+    assert not _kinds(impacts, urns["password_kv"]), "listed with the move"
     assert gate.exit_code == 1
 
 
