@@ -271,9 +271,18 @@ def _event_loop() -> Iterator[None]:
     try:
         yield
     finally:
+        _cancel_pending(loop)
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed program left running, so closing the loop is quiet."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 @contextmanager

@@ -36,9 +36,18 @@ def unwrap_secrets(value: Any) -> Any:
     return value
 
 
+def looks_secret(text: str) -> bool:
+    """Tell whether a string carries a placeholder secret or a private key."""
+    return PLACEHOLDER in text or "PRIVATE KEY-----" in text
+
+
 def redact_secrets(value: Any) -> Any:
-    """Return the value with every secret replaced by the string "[secret]"."""
-    if is_secret(value):
+    """Return the value with every secret replaced by the string "[secret]".
+
+    A string that is not marked secret but looks like one (see `looks_secret`)
+    is replaced too, so a program that forgets a marker leaks nothing here.
+    """
+    if is_secret(value) or (isinstance(value, str) and looks_secret(value)):
         return REDACTED
     if isinstance(value, dict):
         return {key: redact_secrets(item) for key, item in value.items()}
@@ -56,3 +65,47 @@ def contains_secret(value: Any) -> bool:
     if isinstance(value, list):
         return any(contains_secret(item) for item in value)
     return False
+
+
+def secret_strings(value: Any) -> set[str]:
+    """Return every string held inside the value's secret markers."""
+    if is_secret(value):
+        return _strings(value["value"])
+    if isinstance(value, dict):
+        return set().union(*(secret_strings(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(secret_strings(item) for item in value))
+    return set()
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_strings(item) for item in value))
+    return set()
+
+
+def scrub(text: str, secrets: set[str]) -> str:
+    """Replace each known secret string (and the placeholder) in a message."""
+    for secret in sorted(secrets | {PLACEHOLDER}, key=len, reverse=True):
+        if len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def unmarked_secret_paths(value: Any, path: str) -> list[str]:
+    """Return the paths of strings that look secret but carry no secret marker."""
+    if is_secret(value):
+        return []
+    if isinstance(value, str):
+        return [path] if looks_secret(value) else []
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}", item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        return []
+    return [found for sub, item in items for found in unmarked_secret_paths(item, sub)]

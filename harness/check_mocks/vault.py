@@ -161,7 +161,7 @@ def pki_cert(name: str, inputs: dict[str, Any], env: MockEnvironment) -> Outputs
     outputs = {
         "certificate": certificate,
         "issuingCa": issuer,
-        "caChain": [issuer],
+        "caChain": issuer,
         "privateKey": private_key_pem(key),
         "privateKeyType": "ec",
         "serialNumber": serial_of(certificate),

@@ -1,0 +1,143 @@
+"""The offline check and the policy command: run, evaluate, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import EnforcementLevel
+
+from harness.check_mocks import CheckMocks
+from harness.dump import read_dump
+from harness.policy_config import read_policy_config, resolve_settings
+from harness.policy_eval import (
+    PolicyPack,
+    Violation,
+    access_lines,
+    evaluate,
+    load_pack,
+)
+from harness.program import REPOSITORY_ROOT, ProgramRun, run_program
+from harness.report_json import build_report
+from harness.report_text import (
+    output_lines,
+    plan_lines,
+    section,
+    summary_line,
+    type_count_lines,
+    violation_lines,
+)
+from harness.resources import DeclaredResource, from_program_run
+from harness.secret_values import unmarked_secret_paths
+from harness.stack_files import load_project
+
+PLACEHOLDER_NOTE = (
+    "Placeholder secrets (secure values cannot be decrypted without the Pulumi "
+    "CLI; external secrets the stack has not set):"
+)
+
+
+@dataclass
+class Outcome:
+    """What a check or policy run found, ready to print and to write."""
+
+    stack: str
+    resources: list[DeclaredResource]
+    violations: list[Violation]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        mandatory = EnforcementLevel.MANDATORY.value
+        return (
+            1 if any(v.enforcement_level == mandatory for v in self.violations) else 0
+        )
+
+    def report(self) -> dict[str, Any]:
+        return build_report(self.stack, self.resources, self.violations, self.outputs)
+
+
+def run_check(
+    stack: str,
+    *,
+    project_dir: Path = REPOSITORY_ROOT,
+    policies_dir: Path | None = None,
+    config_overrides: dict[str, Any] | None = None,
+) -> Outcome:
+    """Run the program under the check mocks and evaluate the policy pack."""
+    run = run_program(
+        stack, CheckMocks(), config_overrides=config_overrides, project_dir=project_dir
+    )
+    resources = from_program_run(run)
+    pack, violations = _evaluate_pack(
+        policies_dir or project_dir / "policies", stack, resources
+    )
+    outcome = Outcome(stack, resources, violations, run.outputs)
+    outcome.lines = _check_lines(run, outcome, access_lines(pack, resources))
+    return outcome
+
+
+def run_policy(
+    dump: Path, stack: str, *, project_dir: Path = REPOSITORY_ROOT
+) -> Outcome:
+    """Evaluate the policy pack on a resource dump with a stack's policy config."""
+    project = load_project(project_dir).name
+    resources = sorted(read_dump(dump, stack, project), key=lambda r: r.urn)
+    pack, violations = _evaluate_pack(project_dir / "policies", stack, resources)
+    outcome = Outcome(stack, resources, violations)
+    header = [f"Policy pack on {dump} (stack {stack}): {len(resources)} resources"]
+    outcome.lines = [
+        *header,
+        *section("Resources per type", type_count_lines(resources)),
+        *section("Access report (who can read what)", access_lines(pack, resources)),
+        *section("Policy report", violation_lines(violations, resources)),
+        "",
+        summary_line(violations),
+    ]
+    return outcome
+
+
+def _evaluate_pack(
+    policies_dir: Path, stack: str, resources: list[DeclaredResource]
+) -> tuple[PolicyPack, list[Violation]]:
+    pack = load_pack(policies_dir)
+    config_path = policies_dir / "config" / f"{stack}.json"
+    config = read_policy_config(config_path)
+    settings = resolve_settings(
+        pack.policies, pack.enforcement_level, config, config_path
+    )
+    return pack, evaluate(pack, resources, settings).violations
+
+
+def _check_lines(run: ProgramRun, outcome: Outcome, access: list[str]) -> list[str]:
+    resources = outcome.resources
+    lines = [f"Stack {run.stack} (project {run.project}): {len(resources)} resources"]
+    if run.filled_placeholders:
+        lines += section(PLACEHOLDER_NOTE, [f"  {k}" for k in run.filled_placeholders])
+
+    warnings = list(run.warnings) + _unmarked_secret_warnings(outcome)
+    if warnings:
+        lines += section("Warnings", [f"  {warning}" for warning in warnings])
+    return [
+        *lines,
+        *section("Plan", plan_lines(resources)),
+        *section("Resources per type", type_count_lines(resources)),
+        *section("Stack outputs", output_lines(outcome.outputs)),
+        *section("Access report (who can read what)", access or ["  (none)"]),
+        *section("Policy report", violation_lines(outcome.violations, resources)),
+        "",
+        summary_line(outcome.violations),
+    ]
+
+
+def _unmarked_secret_warnings(outcome: Outcome) -> list[str]:
+    """Name each input or output that holds a secret without the secret marker."""
+    found = []
+    for resource in outcome.resources:
+        for path in unmarked_secret_paths(resource.props, resource.name):
+            found.append(f"input {path} holds a secret value that is not marked secret")
+    for path in unmarked_secret_paths(outcome.outputs, "outputs"):
+        found.append(f"stack output {path} holds a secret value not marked secret")
+    return found

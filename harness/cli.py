@@ -1,0 +1,120 @@
+"""Command line: `python -m harness check|policy|local ...` (see `./run`)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.check import Outcome, run_check, run_policy
+from harness.dump import DumpError
+from harness.policy_config import PolicyConfigError
+from harness.policy_eval import PolicyEvaluationError
+from harness.program import REPOSITORY_ROOT, ProgramConfigError, ProgramError
+from harness.report_json import ReportWriteError, write_report
+from harness.secret_values import scrub
+from harness.stack_files import StackFileError
+
+EXIT_USAGE = 2
+# Errors that stop a run with one message and exit status 2.
+INPUT_ERRORS = (
+    StackFileError,
+    ProgramError,
+    PolicyConfigError,
+    PolicyEvaluationError,
+    DumpError,
+    ReportWriteError,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="./run", description="Run secrets-platform without the Pulumi CLI."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser(
+        "check", help="offline check of a stack under mocks with the policy pack"
+    )
+    check.add_argument("--stack", default="dev", help="stack name (default: dev)")
+    _add_common(check, "write the report (resources, violations, outputs) to FILE")
+
+    policy = commands.add_parser(
+        "policy", help="evaluate the policy pack on a resource dump"
+    )
+    policy.add_argument("file", type=Path, help="resource dump (JSON, report shape)")
+    policy.add_argument(
+        "--stack",
+        default="dev",
+        help="stack whose policy config applies (default: dev)",
+    )
+    _add_common(policy, "write the report (resources, violations) to FILE")
+
+    commands.add_parser(
+        "local", help="apply the local stack to a live OpenBao server", add_help=False
+    )
+    return parser
+
+
+def _add_common(command: argparse.ArgumentParser, json_help: str) -> None:
+    command.add_argument("--json", type=Path, metavar="FILE", help=json_help)
+    command.add_argument(
+        "--project-dir",
+        type=Path,
+        default=REPOSITORY_ROOT,
+        help="project directory holding Pulumi.yaml (default: this repository)",
+    )
+    command.add_argument(
+        "--traceback", action="store_true", help="print the traceback of an error"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["local"]:
+        return _run_local(arguments[1:])
+
+    options = build_parser().parse_args(arguments)
+    try:
+        outcome = _run(options)
+        print("\n".join(outcome.lines))
+        if options.json is not None:
+            write_report(options.json, outcome.report())
+            print(f"Report written to {options.json}")
+    except ProgramConfigError as error:
+        return _fail(f"invalid stack config: {error}", options)
+    except INPUT_ERRORS as error:
+        return _fail(str(error), options)
+    return outcome.exit_code
+
+
+def _run(options: argparse.Namespace) -> Outcome:
+    if options.command == "check":
+        return run_check(options.stack, project_dir=options.project_dir)
+    return run_policy(options.file, options.stack, project_dir=options.project_dir)
+
+
+def _fail(message: str, options: argparse.Namespace) -> int:
+    if options.traceback:
+        traceback.print_exc()
+    print(f"error: {scrub(message, set())}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run_local(arguments: list[str]) -> int:
+    """Hand `local` to the local apply's own command line."""
+    try:
+        local_cli = importlib.import_module("harness.local.cli")
+    except ModuleNotFoundError as error:
+        if error.name not in ("harness.local", "harness.local.cli"):
+            raise
+        print(
+            f"error: the local apply is not available ({error}); "
+            "harness/local/cli.py must define main(argv)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return int(local_cli.main(arguments))
