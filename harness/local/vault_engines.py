@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.local.vault_api import ApplyError
 from harness.local.vault_common import (
     ApplyContext,
     ReadBack,
@@ -19,6 +20,7 @@ from harness.local.vault_common import (
 )
 from harness.secret_values import wrap_secret
 
+OPENBAO_AUDIT_REJECTION = "cannot enable audit device via API"
 MOUNT_CONFIG_INPUTS = {
     "defaultLeaseTtlSeconds": "default_lease_ttl",
     "maxLeaseTtlSeconds": "max_lease_ttl",
@@ -105,7 +107,18 @@ def apply_audit(ctx: ApplyContext) -> VaultResult:
     audit_type = ctx.require("type")
     path = ctx.inputs.get("path") or audit_type
     body = api_body(ctx.inputs, skip=["path"])
-    ctx.send("PUT", f"sys/audit/{path}", body)
+    try:
+        ctx.send("PUT", f"sys/audit/{path}", body)
+    except ApplyError as error:
+        if OPENBAO_AUDIT_REJECTION not in str(error):
+            raise
+        raise ApplyError(
+            ctx.resource,
+            "PUT",
+            f"sys/audit/{path}",
+            "OpenBao enables audit devices only from its server config; "
+            "set vault.flavor: openbao so the program declares none",
+        ) from None
     return VaultResult(path, {"path": path})
 
 
