@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
+import json
+import runpy
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi.runtime
@@ -141,10 +144,9 @@ class PlatformMocks(Mocks):
         raise AssertionError(f"the program calls no function, got {args.token}")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        generated = self._generated(args)
-        state = {**args.inputs, **generated}
-        resource_id = str(state.get("rfc3339") or f"{args.name}-id")
-        return resource_id, state
+        state = {**args.inputs, **self._generated(args)}
+        resource_id = state.get("id") or state.get("rfc3339") or f"{args.name}-id"
+        return str(resource_id), state
 
     def _generated(self, args: MockResourceArgs) -> dict[str, Any]:
         key = f"{pulumi.get_stack()}::{args.typ}::{args.name}"
@@ -219,6 +221,13 @@ _PRODUCERS = {
     "azure-native:resources:ResourceGroup": lambda name, inputs: {
         "name": inputs["resourceGroupName"]
     },
+    "azure-native:keyvault:Secret": lambda name, inputs: {
+        "id": (
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/"
+            f"{inputs['resourceGroupName']}/providers/Microsoft.KeyVault/vaults/"
+            f"{inputs['vaultName']}/secrets/{inputs['secretName']}"
+        )
+    },
 }
 
 _SECRET_OUTPUTS = {"privateKeyPem", "privateKey", "result"}
@@ -284,23 +293,8 @@ def build_platform(
     config: StackConfig, external_secrets: Mapping[str, Mapping[str, str]]
 ) -> PlatformBuild:
     """Declare a Platform under mocks and return what it registered."""
-    context = contextvars.copy_context()
-    return context.run(_build, config, external_secrets)
 
-
-def _build(
-    config: StackConfig, external_secrets: Mapping[str, Mapping[str, str]]
-) -> PlatformBuild:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    mocks = PlatformMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=config.environment, preview=False, monitor=monitor
-    )
-    resolved: dict[str, Any] = {}
-
-    def program() -> None:
+    def program() -> Any:
         secret_values = {
             service: {
                 name: pulumi.Output.secret(value) for name, value in values.items()
@@ -308,12 +302,49 @@ def _build(
             for service, values in external_secrets.items()
         }
         platform = Platform("platform", PlatformArgs(config, secret_values))
-        outputs = pulumi.Output.from_input(platform.stack_outputs())
+        return platform.stack_outputs()
+
+    context = contextvars.copy_context()
+    return context.run(_run, config.environment, program)
+
+
+def run_main(
+    stack: str, external_secrets: Mapping[str, Mapping[str, str]]
+) -> PlatformBuild:
+    """Run `__main__.py` with a shipped stack file's config, as `pulumi up` would."""
+
+    def program() -> Any:
+        stack_values = read_stack_file(REPOSITORY_ROOT / f"Pulumi.{stack}.yaml")
+        stack_values["external"] = external_secrets
+        config = {
+            f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value)
+            for key, value in stack_values.items()
+        }
+        pulumi.runtime.set_all_config(config, [f"{PROJECT}:external"])
+        runpy.run_path(str(REPOSITORY_ROOT / "__main__.py"), run_name="__main__")
+        return cast(Any, pulumi.runtime.get_root_resource()).outputs
+
+    context = contextvars.copy_context()
+    return context.run(_run, stack, program)
+
+
+def _run(stack: str, program: Callable[[], Any]) -> PlatformBuild:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = PlatformMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+    )
+    resolved: dict[str, Any] = {}
+
+    def resolve_outputs() -> None:
+        outputs = pulumi.Output.from_input(program())
         resolved["outputs"] = _sync_await(outputs.future())
         resolved["secret"] = _sync_await(outputs.is_secret())
 
     try:
-        _sync_await(run_pulumi_func(program))
+        _sync_await(run_pulumi_func(resolve_outputs))
     finally:
         loop.close()
     return PlatformBuild(
@@ -335,3 +366,10 @@ def generate_external_values(config: StackConfig) -> dict[str, dict[str, str]]:
         service.name: {name: secrets.token_urlsafe(24) for name in service.external}
         for service in config.services
     }
+
+
+@functools.cache
+def build_stack(stack: str) -> PlatformBuild:
+    """Build a shipped stack once per test session."""
+    config = load_stack(stack)
+    return build_platform(config, generate_external_values(config))
