@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from harness.check import Outcome, run_check, run_policy
 from harness.dump import DumpError
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--stack", default="dev", help="stack name (default: dev)")
     _add_common(check, "write the report (resources, violations, outputs) to FILE")
+    _add_diff_options(check)
 
     policy = commands.add_parser(
         "policy", help="evaluate the policy pack on a resource dump"
@@ -72,6 +74,30 @@ def _add_common(command: argparse.ArgumentParser, json_help: str) -> None:
     )
 
 
+def _diff_module() -> ModuleType | None:
+    """Return the pull-request diff package, or None when it is absent."""
+    try:
+        return importlib.import_module("harness.diff.cli")
+    except ModuleNotFoundError as error:
+        if error.name not in ("harness.diff", "harness.diff.cli"):
+            raise
+        return None
+
+
+def _add_diff_options(check: argparse.ArgumentParser) -> None:
+    diff = _diff_module()
+    if diff is not None:
+        diff.add_diff_arguments(check)
+
+
+def _run_diff(options: argparse.Namespace, outcome: Outcome) -> int:
+    """Compare the check's report with a base when one is requested."""
+    diff = _diff_module()
+    if options.command != "check" or diff is None:
+        return 0
+    return int(diff.run_diff(options, outcome.report()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["local"]:
@@ -88,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"invalid stack config: {error}", options)
     except INPUT_ERRORS as error:
         return _fail(str(error), options)
-    return outcome.exit_code
+
+    # The worse of the two results wins: 2 (bad input) over 1 (blocked) over 0.
+    return max(outcome.exit_code, _run_diff(options, outcome))
 
 
 def _run(options: argparse.Namespace) -> Outcome:

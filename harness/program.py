@@ -136,10 +136,11 @@ class RecordingMonitor(MockMonitor):
             custom=bool(request.custom),
             inputs=dict(rpc.deserialize_properties(request.object)),
             parent=_parent_urn(request.parent),
-            dependencies=tuple(request.dependencies),
+            # The SDK collects dependencies in sets; sorting keeps reports stable.
+            dependencies=tuple(sorted(request.dependencies)),
             property_dependencies={
-                key: tuple(urns.urns)
-                for key, urns in request.propertyDependencies.items()
+                key: tuple(sorted(urns.urns))
+                for key, urns in sorted(request.propertyDependencies.items())
             },
             protect=bool(request.protect),
             delete_before_replace=bool(request.deleteBeforeReplace),

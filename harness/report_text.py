@@ -76,8 +76,11 @@ def output_lines(outputs: dict[str, Any]) -> list[str]:
     lines = []
     for name in sorted(outputs):
         shown = _summarize_pem(redact_secrets(outputs[name]))
-        text = shown if isinstance(shown, str) else json.dumps(shown, sort_keys=True)
-        lines.append(f"{INDENT}{name} = {text}")
+        if isinstance(shown, str):
+            lines.append(f"{INDENT}{name} = {shown}")
+            continue
+        text = json.dumps(shown, indent=2, sort_keys=True)
+        lines.append(f"{INDENT}{name} = " + text.replace("\n", "\n" + INDENT))
     return lines or [f"{INDENT}(none)"]
 
 

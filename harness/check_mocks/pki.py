@@ -1,18 +1,20 @@
 """Real key and certificate material for the offline check's mocks.
 
-Keys are generated when a check starts and never leave the process in
-plaintext: the provider SDKs mark them as secret outputs, and reports print
-secrets as "[secret]". Certificates are real X.509 built from a resource's
-inputs, so PEM-parsing code in the program's `apply` chains runs as it would
-against the tls provider.
+Keys are derived from their algorithm and size, so two checks of one commit
+write the same report; they sign mock certificates only, reach no real store,
+and never leave the process in plaintext: the provider SDKs mark them as
+secret outputs, and reports print secrets as "[secret]". Certificates are
+real X.509 built from a resource's inputs, so PEM-parsing code in the
+program's `apply` chains runs as it would against the tls provider.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,11 +37,10 @@ _CURVES: dict[str, ec.EllipticCurve] = {
 
 
 class ThrowawayKeys:
-    """One generated key per algorithm and size, shared by a check run."""
+    """One derived key per algorithm and size, cached for the process."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._keys: dict[tuple[str, str], PrivateKey] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _keys: ClassVar[dict[tuple[str, str], PrivateKey]] = {}
 
     def get(self, algorithm: str, size: str) -> PrivateKey:
         """Return the key for ("ECDSA", "P256"), ("RSA", "2048"), ("ED25519", "")..."""
@@ -53,11 +54,83 @@ class ThrowawayKeys:
 
 
 def _generate(algorithm: str, size: str) -> PrivateKey:
+    """Derive a key from its algorithm and size, the same on every run.
+
+    Certificates built from these keys flow into other resources' inputs, so
+    random keys would make every report differ from the last.
+    """
+    seed = f"offline-check/{algorithm}/{size}".encode()
     if algorithm == "RSA":
-        return rsa.generate_private_key(public_exponent=65537, key_size=int(size))
+        return derived_rsa_key(seed, int(size))
     if algorithm == "ED25519":
-        return ed25519.Ed25519PrivateKey.generate()
-    return ec.generate_private_key(_CURVES.get(size, ec.SECP256R1()))
+        return ed25519.Ed25519PrivateKey.from_private_bytes(_digest(seed, 32))
+    # 200 bits stay below the order of every supported curve.
+    scalar = int.from_bytes(_digest(seed, 25), "big") | 1
+    return ec.derive_private_key(scalar, _CURVES.get(size, ec.SECP256R1()))
+
+
+def _digest(seed: bytes, length: int) -> bytes:
+    return hashlib.shake_256(seed).digest(length)
+
+
+def derived_rsa_key(seed: bytes, bits: int) -> rsa.RSAPrivateKey:
+    """Build an RSA key from primes drawn from a PRNG seeded with `seed`."""
+    generator = random.Random(seed)
+    exponent = 65537
+    p = _prime(generator, bits // 2, exponent)
+    q = _prime(generator, bits - bits // 2, exponent)
+    d = pow(exponent, -1, (p - 1) * (q - 1))
+    public = rsa.RSAPublicNumbers(exponent, p * q)
+    numbers = rsa.RSAPrivateNumbers(
+        p=p,
+        q=q,
+        d=d,
+        dmp1=rsa.rsa_crt_dmp1(d, p),
+        dmq1=rsa.rsa_crt_dmq1(d, q),
+        iqmp=rsa.rsa_crt_iqmp(p, q),
+        public_numbers=public,
+    )
+    return numbers.private_key()
+
+
+def _prime(generator: random.Random, bits: int, exponent: int) -> int:
+    while True:
+        # Top two bits set so the product has the full size; odd.
+        candidate = generator.getrandbits(bits) | (3 << (bits - 2)) | 1
+        if candidate % exponent != 1 and _is_probable_prime(candidate, generator):
+            return candidate
+
+
+def _is_probable_prime(n: int, generator: random.Random, rounds: int = 8) -> bool:
+    """Miller-Rabin test with bases drawn from the generator."""
+    if any(n % small == 0 for small in _SMALL_PRIMES):
+        return n in _SMALL_PRIMES
+    d, shifts = n - 1, 0
+    while d % 2 == 0:
+        d, shifts = d // 2, shifts + 1
+    for _ in range(rounds):
+        x = pow(generator.randrange(2, n - 2), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(shifts - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _odd_primes_below(limit: int) -> tuple[int, ...]:
+    is_prime = [True] * limit
+    for n in range(2, int(limit**0.5) + 1):
+        if is_prime[n]:
+            is_prime[n * n :: n] = [False] * len(is_prime[n * n :: n])
+    return tuple(n for n in range(3, limit) if is_prime[n])
+
+
+# Trial division first: it rejects most candidates far faster than Miller-Rabin.
+_SMALL_PRIMES = _odd_primes_below(8192)
 
 
 def private_key_pem(key: PrivateKey) -> str:
@@ -172,7 +245,7 @@ def certificate_request(inputs: dict[str, Any], name: str, key: PrivateKey) -> s
     if dns_names:
         names = x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names])
         builder = builder.add_extension(names, critical=False)
-    request = builder.sign(key, _hash_for(key))
+    request = builder.sign(key, _hash_for(key), ecdsa_deterministic=_ecdsa(key))
     return request.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -197,7 +270,7 @@ def _builder(spec: CertificateSpec, subject: x509.Name, public_key: Any):
         x509.CertificateBuilder()
         .subject_name(subject)
         .public_key(public_key)
-        .serial_number(x509.random_serial_number())
+        .serial_number(_serial_number(spec, subject))
         .not_valid_before(spec.not_before)
         .not_valid_after(spec.not_after)
         .add_extension(x509.BasicConstraints(ca=spec.is_ca, path_length=None), True)
@@ -208,9 +281,20 @@ def _builder(spec: CertificateSpec, subject: x509.Name, public_key: Any):
     return builder
 
 
+def _serial_number(spec: CertificateSpec, subject: x509.Name) -> int:
+    """Derive a positive serial below 2**159 from the subject and validity."""
+    text = f"{subject.rfc4514_string()}/{spec.not_before}/{spec.not_after}"
+    return int.from_bytes(_digest(text.encode(), 19), "big") >> 1 or 1
+
+
 def _sign(builder: x509.CertificateBuilder, key: PrivateKey) -> str:
-    certificate = builder.sign(key, _hash_for(key))
+    certificate = builder.sign(key, _hash_for(key), ecdsa_deterministic=_ecdsa(key))
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _ecdsa(key: PrivateKey) -> bool | None:
+    # Deterministic ECDSA (RFC 6979) keeps signatures, and so reports, stable.
+    return True if isinstance(key, ec.EllipticCurvePrivateKey) else None
 
 
 def _hash_for(key: PrivateKey) -> hashes.SHA256 | None:
