@@ -17,9 +17,9 @@ outputs are new even when the report prints the same text for them (a
   value comes from.
 
 Which input carries a dependency comes from the report's
-`propertyDependencies`. Without it, a dependent whose every input forces
-replacement (random values, certificates) is replaced and any other dependent
-is updated with a new value.
+`propertyDependencies`. Without it, the masked inputs ("[secret]", "[pem]")
+are taken to carry the new value, and a dependent with none is replaced only
+when every input of its type forces replacement (random values).
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ from harness.diff.replacement import (
     output_changes,
     rule_for,
 )
-from harness.diff.reports import ReportIndex, ReportResource
+from harness.diff.reports import PEM_MARK, SECRET_MARK, ReportIndex, ReportResource
+
+ANY_INPUT = "*"
+"""Stands for an input the report cannot name."""
 
 
 class Action(StrEnum):
@@ -245,12 +248,28 @@ def _follow(
 
 
 def _inputs_fed_by(dependent: ReportResource, source: str) -> list[str]:
-    """Return the inputs whose values come from `source`; every input if unknown."""
+    """Return the inputs whose values come from `source`.
+
+    Without `propertyDependencies`, the inputs that may carry a new value
+    unseen are the masked ones ("[secret]", "[pem]"); when there are none,
+    "*" stands for an unknown input.
+    """
     if dependent.property_dependencies is None:
-        return sorted(dependent.props) or ["*"]
+        masked = [name for name, value in dependent.props.items() if _masked(value)]
+        return sorted(masked) or [ANY_INPUT]
     return sorted(
         name for name, urns in dependent.property_dependencies.items() if source in urns
     )
+
+
+def _masked(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in (SECRET_MARK, PEM_MARK)
+    if isinstance(value, Mapping):
+        return any(_masked(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_masked(item) for item in value)
+    return False
 
 
 def _input_forces(dependent: ReportResource, name: str) -> bool:
@@ -262,10 +281,6 @@ def _input_forces(dependent: ReportResource, name: str) -> bool:
 
     rule = rule_for(dependent.type)
     if rule is None:
-        return False
-    if dependent.property_dependencies is None and rule.forcing is not None:
-        # Without per-input dependencies, only a rule that replaces on every
-        # input can tell for sure.
         return False
     if rule.forcing is None:
         return name not in rule.updatable

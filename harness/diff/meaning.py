@@ -15,6 +15,7 @@ from harness.diff.replacement import ReplacementRule, Role, rule_for
 from harness.diff.reports import ReportIndex, ReportResource
 
 SERVICE_COMPONENT_SUFFIX = ":ServiceSecrets"
+CERT_REQUEST = "tls:index/certRequest:CertRequest"
 PLATFORM = "platform"
 
 
@@ -235,6 +236,8 @@ def _store_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
 def _store_contents(resource_type: str, resource: ReportResource | None) -> str:
     """Return what is lost with a store, in plain words."""
     mount_type = str(resource.props.get("type", "")) if resource else ""
+    if resource_type == "azure-native:resources:ResourceGroup":
+        return "every resource in the group is deleted, its key vault included"
     if resource_type == "vault:index/mount:Mount":
         if mount_type in ("kv", "kv-v2"):
             return "every secret in this KV mount is deleted, with all versions"
@@ -266,7 +269,7 @@ def _credential_impact(change: ResourceChange, diff: ReportDiff) -> Impact | Non
         return None
 
     service = service_of(change.urn, diff.head)
-    credential = _credential_name(change.name, service)
+    credential = _credential_name(change.urn, diff.head)
     summary = (
         f"{credential} gets a new value: consumers of {service} must pick it "
         f"up{_cause(change, diff)}."
@@ -428,21 +431,17 @@ def _downstream_names(urn: str, diff: ReportDiff) -> list[str]:
 
 
 def _upstream_keys(change: ResourceChange, diff: ReportDiff) -> list[str]:
-    """Return the names of replaced private keys the CA takes its key from."""
-    keys = []
-    for source, _ in change.replaced_through:
-        rule = rule_for(_resource_type(source, diff))
-        if rule is not None and rule.role is Role.CREDENTIAL:
-            keys.append(_name_of(source, diff))
+    """Return the names of replaced private keys a self-signed CA is made from."""
+    keys: list[str] = []
+    for source, input_name in change.replaced_through:
+        name = _name_of(source, diff)
+        if input_name == "privateKeyPem" and name not in keys:
+            keys.append(name)
     return keys
 
 
-def _resource_type(urn: str, diff: ReportDiff) -> str:
-    resource = diff.head.get(urn) or diff.base.get(urn)
-    return resource.type if resource is not None else ""
-
-
 def _signs_a_certificate_authority(urn: str, diff: ReportDiff) -> bool:
+    """Tell whether a replaced key is a CA's own key, directly or through a CSR."""
     for change in diff.changes:
         if not change.is_replacement:
             continue
@@ -450,6 +449,10 @@ def _signs_a_certificate_authority(urn: str, diff: ReportDiff) -> bool:
             continue
         rule = rule_for(change.type)
         if rule is not None and _is_certificate_authority(change, rule, diff):
+            return True
+        if change.type == CERT_REQUEST and _signs_a_certificate_authority(
+            change.urn, diff
+        ):
             return True
     return False
 
@@ -466,10 +469,13 @@ def _head_dependents(urn: str, index: ReportIndex) -> list[ReportResource]:
     return list(found.values())
 
 
-def _credential_name(resource_name: str, service: str) -> str:
-    prefix = f"{service}-"
-    return (
-        resource_name[len(prefix) :]
-        if resource_name.startswith(prefix)
-        else (resource_name)
-    )
+def _credential_name(urn: str, index: ReportIndex) -> str:
+    """Return the resource name without its nearest ancestor's name prefix."""
+    resource = index.get(urn)
+    if resource is None:
+        return urn
+    for ancestor in index.ancestors(urn):
+        prefix = f"{ancestor.name}-"
+        if resource.name.startswith(prefix):
+            return resource.name[len(prefix) :]
+    return resource.name

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.diff.compare import Action, ReportDiff, ResourceChange
+from harness.diff.compare import ANY_INPUT, Action, ReportDiff, ResourceChange
 from harness.diff.gate import GateResult
 from harness.diff.meaning import Impact, ImpactKind
 
@@ -191,7 +191,7 @@ def _change_details(change: ResourceChange) -> list[str]:
 
 def _through(pairs: tuple[tuple[str, str], ...]) -> str:
     inputs = sorted({name for _, name in pairs})
-    return ", ".join(inputs)
+    return ", ".join("a dependency" if name == ANY_INPUT else name for name in inputs)
 
 
 def _markdown_gate(gate: GateResult) -> list[str]:

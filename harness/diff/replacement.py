@@ -305,6 +305,11 @@ RULES: dict[str, ReplacementRule] = {
         name_inputs=("keyName", "vaultName", "resourceGroupName"),
         name_hold=_AZURE_ITEM_HOLD.format(item="key"),
     ),
+    "azure-native:resources:ResourceGroup": ReplacementRule(
+        "Azure resource group",
+        Role.STORE,
+        frozenset({"resourceGroupName", "location"}),
+    ),
     "azure-native:authorization:RoleAssignment": ReplacementRule(
         "Azure role assignment", Role.ACCESS, _EVERY_INPUT
     ),
@@ -322,6 +327,9 @@ RULES: dict[str, ReplacementRule] = {
     "gcp:secretmanager/secretIamMember:SecretIamMember": ReplacementRule(
         "GCP secret IAM member", Role.ACCESS, _EVERY_INPUT
     ),
+    "gcp:projects/serviceIdentity:ServiceIdentity": ReplacementRule(
+        "GCP service identity", Role.CONFIG, _EVERY_INPUT
+    ),
     "gcp:pubsub/topic:Topic": ReplacementRule(
         "GCP Pub/Sub topic", Role.CONFIG, frozenset({"name", "project"})
     ),
@@ -338,8 +346,18 @@ _REMOUNTING_AUTH = (
 )
 
 
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+# TODO: a provider whose new configuration the provider plugin answers with a
+# replacement replaces every resource it manages; the report does not record
+# which provider a resource uses, so provider changes count as updates.
+PROVIDER_RULE = ReplacementRule("provider configuration", Role.CONFIG, frozenset())
+
+
 def rule_for(resource_type: str) -> ReplacementRule | None:
     """Return the rule for a type token, or None when the table lacks it."""
+    if resource_type.startswith(PROVIDER_TYPE_PREFIX):
+        return PROVIDER_RULE
     return RULES.get(resource_type)
 
 
@@ -350,7 +368,7 @@ def forcing_changes(
     head_props: dict[str, Any],
 ) -> frozenset[str]:
     """Return the changed inputs that make the provider replace the resource."""
-    rule = RULES.get(resource_type)
+    rule = rule_for(resource_type)
     if rule is None:
         return frozenset()
 
@@ -368,7 +386,7 @@ def moving_changes(
     resource_type: str, changed: frozenset[str], head_props: dict[str, Any]
 ) -> frozenset[str]:
     """Return the changed inputs that move the resource in place (a remount)."""
-    rule = RULES.get(resource_type)
+    rule = rule_for(resource_type)
     if rule is None:
         return frozenset()
 
@@ -380,7 +398,7 @@ def moving_changes(
 
 def output_changes(resource_type: str, changed: frozenset[str]) -> frozenset[str]:
     """Return the changed inputs whose update hands dependents new values."""
-    rule = RULES.get(resource_type)
+    rule = rule_for(resource_type)
     if rule is None:
         return frozenset()
     return changed & rule.new_outputs

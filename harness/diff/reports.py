@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 SECRET_MARK = "[secret]"
+PEM_MARK = "[pem]"
+_PEM_HEADER = "-----BEGIN "
 
 
 class ReportError(Exception):
@@ -105,9 +107,26 @@ def _parse_resource(entry: Any, where: str) -> ReportResource:
         parent=entry.get("parent") or None,
         dependencies=tuple(_string_list(entry, "dependencies", where)),
         property_dependencies=_property_dependencies(entry, where),
-        props=_mapping(entry, "props", where),
+        props=mask_generated_material(_mapping(entry, "props", where)),
         options=_mapping(entry, "options", where),
     )
+
+
+def mask_generated_material(value: Any) -> Any:
+    """Replace every PEM block (keys, certificates, requests) with "[pem]".
+
+    PEM material is an output of another resource: a key or certificate that
+    the check's mocks generate afresh on each run. Its text changes between
+    two runs of the same commit, so the diff masks it like a secret and
+    follows a real change through the dependency on the resource that makes it.
+    """
+    if isinstance(value, str):
+        return PEM_MARK if value.lstrip().startswith(_PEM_HEADER) else value
+    if isinstance(value, Mapping):
+        return {key: mask_generated_material(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_generated_material(item) for item in value]
+    return value
 
 
 def _mapping(entry: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
