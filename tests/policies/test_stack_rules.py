@@ -38,6 +38,7 @@ STACK_POLICY_TESTS = {
     "vault-policy-kv-v2-api-paths": "test_kv_v2_paths_",
     "vault-audit-device": "test_audit_device_",
     "credential-rotation-trigger": "test_rotation_trigger_",
+    "signing-key-rotation-trigger": "test_signing_key_trigger_",
     "time-rotating-fixed-base": "test_rotating_base_",
     "ca-protected": "test_ca_protected_",
     "aws-secret-customer-kms-key": "test_customer_key_",
@@ -213,15 +214,15 @@ def test_rotation_trigger_too_slow_flagged() -> None:
     assert names(found) == ["auth-service-postgres-password"], found
 
 
-def test_rotation_trigger_signing_key_needs_dependency() -> None:
+def test_signing_key_trigger_needs_dependency() -> None:
     key = Res(PRIVATE_KEY, "auth-service-jwt-signing-key-a", {"algorithm": "ECDSA"})
     found = check_stack(
-        "credential-rotation-trigger", [rotating("key-rotation", 90), key]
+        "signing-key-rotation-trigger", [rotating("key-rotation", 90), key]
     )
     assert names(found) == ["auth-service-jwt-signing-key-a"], found
 
 
-def test_rotation_trigger_signing_key_with_dependency_passes() -> None:
+def test_signing_key_trigger_with_dependency_passes() -> None:
     key = Res(
         PRIVATE_KEY,
         "auth-service-jwt-signing-key-a",
@@ -229,9 +230,24 @@ def test_rotation_trigger_signing_key_with_dependency_passes() -> None:
         depends_on=["key-rotation"],
     )
     found = check_stack(
-        "credential-rotation-trigger", [rotating("key-rotation", 180), key]
+        "signing-key-rotation-trigger", [rotating("key-rotation", 180), key]
     )
     assert found == [], f"a signing key replaced by its rotation was flagged: {found}"
+
+
+def test_signing_key_trigger_too_slow_flagged() -> None:
+    key = Res(
+        PRIVATE_KEY,
+        "auth-service-jwt-signing-key-a",
+        {"algorithm": "ECDSA"},
+        depends_on=["key-rotation"],
+    )
+    found = check_stack(
+        "signing-key-rotation-trigger",
+        [rotating("key-rotation", 180), key],
+        {"maxSigningKeyLifetimeDays": 60},
+    )
+    assert names(found) == ["auth-service-jwt-signing-key-a"], found
 
 
 def test_rotating_base_from_resource_passes() -> None:
