@@ -20,7 +20,7 @@ CheckKind = Literal["drift", "access", "chain", "transit", "ci"]
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One verification step: what was checked, for whom, and whether it held.
+    """One verification step: its kind, the service, the subject and the outcome.
 
     `detail` says what was wrong; it never carries a secret value.
     """

@@ -83,7 +83,7 @@ def _apply_and_verify(info: ServerInfo, stack: str) -> int:
 
 
 def _keep_running(server: DevServer, info: ServerInfo) -> None:
-    """Leave the server up and say how to reach it, without printing the token."""
+    """Leave the server up and print how to reach it, without the token."""
     token_file = write_token_file(info.workdir, info.root_token)
     server.detach()
     print()

@@ -1,11 +1,10 @@
 """A throwaway OpenBao dev server on 127.0.0.1 for the local apply.
 
 `bao server -dev` keeps everything in memory and starts unsealed. The server
-is started with a generated root token (passed through the environment, so
-it never shows in a process list), a free port, a temporary directory and a
-config file that declares a file audit device: OpenBao 2.x rejects audit
-devices created through the API (`cannot enable audit device via API`) and
-only accepts them from the server's config file.
+gets a generated root token through the environment, so the token never
+shows in a process list. It also gets a free port, a temporary directory and
+a config file that declares a file audit device, because OpenBao 2.x rejects
+audit devices created through the API (`cannot enable audit device via API`).
 """
 
 from __future__ import annotations
@@ -226,14 +225,15 @@ class DevServer:
         if not log_path.exists():
             return ""
         lines = log_path.read_text(errors="replace").splitlines()
-        shown = [
+        visible_lines = [
             line.replace(self.info.root_token, "[secret]")
             for line in lines
             if line.strip() and not line.lstrip().startswith(SECRET_LOG_MARKERS)
         ]
-        if not shown:
+        if not visible_lines:
             return ""
-        return "; server log ends with:\n  " + "\n  ".join(shown[-LOG_TAIL_LINES:])
+        tail = visible_lines[-LOG_TAIL_LINES:]
+        return "; server log ends with:\n  " + "\n  ".join(tail)
 
     def stop(self) -> None:
         """Stop the server (if running) and remove its temporary directory."""

@@ -17,9 +17,9 @@ REQUEST_TIMEOUT_SECONDS = 30
 class ApplyError(Exception):
     """A Vault API call for a declared resource failed.
 
-    The message names the resource and the API path, and carries the
-    server's error text with every secret input scrubbed out; it never
-    carries the request body.
+    The message names the resource and the API path. It carries the server's
+    error text with every secret input scrubbed out, and never the request
+    body.
     """
 
     def __init__(self, resource: str, method: str, api_path: str, detail: str) -> None:

@@ -112,7 +112,7 @@ class LocalApplyMocks(pulumi.runtime.Mocks):
         self._lock = threading.Lock()
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
-        """Answer provider function calls; the program is expected to make none."""
+        """Return an empty result for provider calls; the program makes none."""
         return {}, None
 
     def new_resource(
@@ -207,7 +207,7 @@ def _record_of(
     resource_id: str,
     outputs: dict[str, Any],
 ) -> AppliedResource:
-    # The provider's state holds the inputs too; secret inputs stay wrapped.
+    # The provider's state contains the inputs too; secret inputs stay wrapped.
     state = {**args.inputs, **outputs, "id": resource_id}
     return AppliedResource(args.typ, args.name, category, inputs, state)
 

@@ -40,7 +40,7 @@ class ReadBack:
 
 @dataclass
 class VaultResult:
-    """What an applier returns: the resource id, its outputs, its read-backs."""
+    """An applier's result: the resource id, its outputs and its read-backs."""
 
     resource_id: str
     outputs: dict[str, Any]

@@ -1,7 +1,7 @@
 """CI identity check: a JWT signed by the trusted local key logs in per service.
 
 The `local` stack's JWT backend trusts the public key of a `tls.PrivateKey`
-the program declares. The local apply generated that key, so it holds the
+the program declares. The local apply generated that key, so it has the
 private half and can sign a token the way a CI provider would. Each JWT role
 gets a token with its audience and bound claims; the login must reach the
 service's own secrets and no other service's.
