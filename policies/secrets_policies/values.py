@@ -49,10 +49,6 @@ class Unknown:
 UNKNOWN: Final = Unknown()
 
 
-def is_unknown(value: object) -> bool:
-    return value is UNKNOWN
-
-
 def to_plain(value: Any) -> Any:
     """Copy `value` into dicts, lists and scalars, with unknowns as `UNKNOWN`."""
     if isinstance(value, str):

@@ -263,7 +263,7 @@ def test_rotating_base_from_resource_passes() -> None:
 
 
 def test_rotating_base_computed_output_passes() -> None:
-    # The engine's stack view holds outputs, so rfc3339 is set by the provider.
+    # The engine's stack view contains outputs, so the provider sets rfc3339.
     computed = Res(
         ROTATING,
         "db-rotation",
