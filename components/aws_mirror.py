@@ -77,7 +77,7 @@ class AwsSecretMirrorArgs:
     service: str
     environment: str
     principal_arn: str | None
-    """The service's IAM role; the only principal the resource policy admits."""
+    """The service's IAM role, the only principal the resource policy admits."""
     recovery_window_days: int
     store: AwsSecretStore
     credentials: Sequence[StoredCredential]

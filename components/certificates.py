@@ -30,7 +30,7 @@ def _hours(days: int) -> int:
 
 
 def early_renewal_hours(validity_days: int) -> int:
-    """Return when a leaf is renewed: with a third of its validity left."""
+    """Return the hours before expiry when a leaf renews: a third of its validity."""
     return max(1, _hours(validity_days) // 3)
 
 
@@ -45,9 +45,9 @@ class CertificateAuthority(pulumi.ComponentResource):
 
     certificate_pem: pulumi.Output[str]
     private_key: tls.PrivateKey | None
-    """The root key (`tls` backend); the Vault backend keeps it in the server."""
+    """The root key of the `tls` backend. The Vault backend keeps its key inside."""
     mount: vault.Mount | None
-    """The root PKI mount (`vault` backend)."""
+    """The root PKI mount of the `vault` backend."""
 
     def __init__(
         self,

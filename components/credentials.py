@@ -33,7 +33,7 @@ class StoredCredential:
     fields: pulumi.Input[Mapping[str, Any]]
     """The document, `{"value": ...}` for a single value."""
     rotation_days: int
-    """Days between rotations; also the cloud stores' rotation period."""
+    """Days between rotations, also used as the cloud stores' rotation period."""
     next_rotation: pulumi.Input[str]
     """RFC 3339 time of the next scheduled rotation, from a `time.Rotating`."""
 
@@ -208,8 +208,8 @@ class ServiceCredentials(pulumi.ComponentResource):
         if not external:
             return
 
-        # External values are rotated by hand; the trigger dates the reminder
-        # (cloud expiry and rotation notices) without changing the value.
+        # External values are rotated by hand, so this trigger only dates the
+        # cloud expiry and rotation notices and never changes a value.
         days = self._args.rotation.api_token
         rotation = self._create_rotation("external", days)
         for credential in external:
@@ -249,7 +249,7 @@ def _signing_key_document(
     public_b: str,
     created_b: str,
 ) -> dict[str, Any]:
-    """Return the KV document of both slots; the slot rotated last is current."""
+    """Return the KV document of both slots, where the slot rotated last is current."""
     current = "a" if (created_a or "") >= (created_b or "") else "b"
     return {
         "algorithm": algorithm,

@@ -26,7 +26,7 @@ class KeySpec:
 
     @property
     def vault_key_bits(self) -> int:
-        """`key_bits` of a Vault PKI request; Vault ignores it for ed25519."""
+        """`key_bits` of a Vault PKI request, which Vault ignores for ed25519."""
         if self.ecdsa_curve is not None:
             return int(self.ecdsa_curve.removeprefix("P"))
         return self.rsa_bits or 0

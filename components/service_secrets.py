@@ -33,7 +33,7 @@ from stack_config import ServiceConfig, StackConfig
 
 @dataclass(frozen=True)
 class CloudStores:
-    """The stack's cloud stores; a store is None when its mirror is not selected."""
+    """The stack's cloud stores, each None when its mirror is not selected."""
 
     aws: AwsSecretStore | None = None
     azure: AzureKeyVault | None = None
@@ -52,7 +52,7 @@ class ServiceSecretsArgs:
 
 @dataclass(frozen=True)
 class KvLocation:
-    """Where a service's secrets live in Vault KV v2."""
+    """The Vault KV v2 mount and name prefix of a service's secrets."""
 
     mount_path: str
     prefix: str
@@ -107,7 +107,7 @@ class ServiceSecrets(pulumi.ComponentResource):
     certificates: ServiceCertificates | None
     kv_location: KvLocation
     kv_mount: vault.Mount | None
-    """The service's own mount; None under the shared layout."""
+    """The service's own mount, None under the shared layout."""
     policy: vault.Policy
     approle_role: vault.approle.AuthBackendRole
     ci_role: vault.jwt.AuthBackendRole | None
@@ -209,7 +209,7 @@ class ServiceSecrets(pulumi.ComponentResource):
             )
 
     def _create_transit_keys(self) -> list[vault.transit.SecretBackendKey]:
-        # Vault rotates the key itself; old versions still decrypt.
+        # Vault rotates the key itself, and old key versions still decrypt.
         rotate_seconds = self._args.config.rotation.api_token * 86400
         return [
             vault.transit.SecretBackendKey(

@@ -30,11 +30,11 @@ class VaultFoundation(pulumi.ComponentResource):
 
     approle: vault.AuthBackend
     jwt: vault.jwt.AuthBackend | None
-    """The CI login backend; absent when the stack configures no `vault.jwt`."""
+    """The CI login backend, None when the stack configures no `vault.jwt`."""
     ci_signing_key: tls.PrivateKey | None
     """Key whose public half the JWT backend trusts (generated issuer only).
 
-    A test client signs CI tokens with it; its private half is never exported.
+    A test client signs CI tokens with it. The private key is never exported.
     """
     audit: vault.Audit | None
     transit: vault.Mount
@@ -120,7 +120,7 @@ class VaultFoundation(pulumi.ComponentResource):
         return list(issuer.validation_public_keys)
 
     def _create_audit_device(self) -> vault.Audit | None:
-        # OpenBao 2.x rejects audit devices sent through the API; its server
+        # OpenBao 2.x rejects audit devices sent through the API, so its server
         # config file declares them instead.
         if self._args.vault.flavor != "vault":
             return None
