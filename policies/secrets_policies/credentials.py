@@ -108,11 +108,16 @@ def check_signing_key_triggers(
 
 
 def _trigger_problem(triggers: list[Declared], prop: str, ceiling: int) -> str | None:
-    if not triggers:
-        where = "its keepers" if prop else "its dependencies (depends_on)"
+    if not triggers and prop:
         return (
-            f"no time.Rotating is in {where}, so the value never rotates; add a "
-            f"Rotating of at most {ceiling} days there."
+            f"no time.Rotating is in its {prop}, so the value never rotates; add "
+            f"a Rotating of at most {ceiling} days there."
+        )
+    if not triggers:
+        return (
+            "no time.Rotating is among its dependencies, and a replacement_trigger "
+            "alone is invisible to policies; add depends_on=[<rotation>] with a "
+            f"Rotating of at most {ceiling} days."
         )
     periods = [rotation_days(trigger) for trigger in triggers]
     if any(period is UNKNOWN for period in periods):
