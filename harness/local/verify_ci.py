@@ -59,26 +59,69 @@ def _check_role(
     services: list[str],
 ) -> list[CheckResult]:
     owner = owner_of(role.name, services)
-    token = ci_token(backend, role, signing_key)
     path = f"auth/{backend.outputs['path']}/login"
+    results = _rejection_checks(root, path, backend, role, signing_key, owner)
     try:
-        login = root.request(
-            "POST", path, {"role": role.inputs["roleName"], "jwt": token}
-        )
+        login = _login(root, path, role, ci_token(backend, role, signing_key))
     except (hvac.exceptions.VaultError, requests.RequestException) as error:
         detail = f"{path} failed ({type(error).__name__})"
-        return [CheckResult("ci", owner, "CI login", False, detail)]
+        return [*results, CheckResult("ci", owner, "CI login", False, detail)]
 
     ci_api = VaultApi(root.address, login["auth"]["client_token"])
     access = check_kv_access({owner: ci_api}, secret_paths, services, method="CI JWT")
-    return [CheckResult("ci", owner, "CI login", True)] + [
+    return [*results, CheckResult("ci", owner, "CI login", True)] + [
         CheckResult("ci", result.service, result.subject, result.passed, result.detail)
         for result in access
     ]
 
 
-def ci_token(backend: AppliedResource, role: AppliedResource, signing_key: str) -> str:
-    """Return a JWT carrying the role's audience, subject and bound claims."""
+def _rejection_checks(
+    root: VaultApi,
+    path: str,
+    backend: AppliedResource,
+    role: AppliedResource,
+    signing_key: str,
+    owner: str,
+) -> list[CheckResult]:
+    """Check that a token with a wrong audience or wrong bound claims is rejected."""
+    wrong_claims = {
+        claim: f"{_matching_claim_value(value)}-other"
+        for claim, value in (role.inputs.get("boundClaims") or {}).items()
+    }
+    cases = {"CI login with a wrong audience rejected": {"aud": "other-audience"}}
+    if wrong_claims:
+        cases["CI login with other bound claims rejected"] = wrong_claims
+
+    results = []
+    for subject, overrides in cases.items():
+        token = ci_token(backend, role, signing_key, overrides)
+        try:
+            _login(root, path, role, token)
+        except (hvac.exceptions.InvalidRequest, hvac.exceptions.Forbidden):
+            results.append(CheckResult("ci", owner, subject, True))
+            continue
+        detail = "the JWT role accepted the token"
+        results.append(CheckResult("ci", owner, subject, False, detail))
+    return results
+
+
+def _login(
+    root: VaultApi, path: str, role: AppliedResource, token: str
+) -> dict[str, Any]:
+    return root.request("POST", path, {"role": role.inputs["roleName"], "jwt": token})
+
+
+def ci_token(
+    backend: AppliedResource,
+    role: AppliedResource,
+    signing_key: str,
+    overrides: dict[str, Any] | None = None,
+) -> str:
+    """Return a JWT carrying the role's audience, subject and bound claims.
+
+    `overrides` replaces claims after they are built, to make a token the
+    role must reject.
+    """
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": backend.inputs.get("boundIssuer") or "",
@@ -94,6 +137,8 @@ def ci_token(backend: AppliedResource, role: AppliedResource, signing_key: str) 
         claims[claim] = _matching_claim_value(value)
     user_claim = role.inputs.get("userClaim") or "sub"
     claims.setdefault(user_claim, claims["sub"])
+    claims.update(overrides or {})
+
     algorithm = (backend.inputs.get("jwtSupportedAlgs") or ["ES256"])[0]
     return jwt.encode(claims, signing_key, algorithm=algorithm)
 

@@ -8,7 +8,13 @@ import pytest
 
 from harness.local import server as server_module
 from harness.local.apply import ApplyFailed, apply_stack
-from harness.local.checks import APPROLE_ROLE, CheckResult, service_names
+from harness.local.checks import (
+    APPROLE_ROLE,
+    JWT_ROLE,
+    CheckResult,
+    owner_of,
+    service_names,
+)
 from harness.local.server import DevServer, ServerError, is_port_free
 from harness.local.vault_api import VaultApi
 from harness.local.verify_access import (
@@ -16,6 +22,7 @@ from harness.local.verify_access import (
     kv_secret_paths,
     service_logins,
 )
+from harness.local.verify_ci import check_ci_identity
 from harness.local.verify_drift import check_drift
 from tests.integration.conftest import AppliedStack
 
@@ -131,3 +138,25 @@ def test_server_exit_during_start_is_reported(monkeypatch: pytest.MonkeyPatch) -
 
     with pytest.raises(ServerError, match="exited with code"), DevServer():
         pass
+
+
+def test_ci_check_catches_unbound_claims(tls_pki_stack: AppliedStack) -> None:
+    mocks = tls_pki_stack.applied.mocks
+    root = tls_pki_stack.applied.root
+    services = service_names(mocks.applied)
+    role = mocks.of_type(JWT_ROLE)[0]
+    role_path = role.outputs["id"]
+    declared = root.request("GET", role_path)["data"]["bound_claims"]
+
+    root.request("POST", role_path, {"role_type": "jwt", "bound_claims": {}})
+    try:
+        results = check_ci_identity(
+            root, mocks.applied, kv_secret_paths(mocks.applied, services), services
+        )
+    finally:
+        root.request("POST", role_path, {"role_type": "jwt", "bound_claims": declared})
+
+    failing = [result for result in results if not result.passed]
+    assert len(failing) == 1, f"expected one failed CI check, got {failing}"
+    assert "bound claims" in failing[0].subject, "the bound-claims check fails"
+    assert failing[0].service == owner_of(role.name, services), "owner named"
