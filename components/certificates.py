@@ -275,7 +275,11 @@ class ServiceCertificates(pulumi.ComponentResource):
         key = create_private_key(
             f"{self._name}-{role}-key",
             self._spec,
-            child_options(self, replacement_trigger=self._rotation.rfc3339),
+            child_options(
+                self,
+                replacement_trigger=self._rotation.rfc3339,
+                depends_on=[self._rotation],
+            ),
         )
         request = tls.CertRequest(
             f"{self._name}-{role}-csr",
@@ -384,7 +388,7 @@ class ServiceCertificates(pulumi.ComponentResource):
             opts=vault_options(
                 self,
                 replacement_trigger=self._rotation.rfc3339,
-                depends_on=issued_after,
+                depends_on=[*issued_after, self._rotation],
             ),
         )
         return LeafCertificate(certificate.certificate, certificate.private_key)

@@ -183,7 +183,10 @@ class ServiceCredentials(pulumi.ComponentResource):
         return create_private_key(
             f"{self._name}-jwt-signing-key-{slot}",
             JWT_SIGNING_KEYS[algorithm],
-            child_options(self, replacement_trigger=rotation.rfc3339),
+            # The dependency shows policies which Rotating replaces the key.
+            child_options(
+                self, replacement_trigger=rotation.rfc3339, depends_on=[rotation]
+            ),
         )
 
     def _signing_key_credential(

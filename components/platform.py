@@ -59,7 +59,9 @@ class Platform(pulumi.ComponentResource):
         return VaultFoundation(
             f"{self._name}-vault",
             VaultFoundationArgs(
-                vault=self._config.vault, protect_data=self._config.protect_data
+                vault=self._config.vault,
+                protect_data=self._config.protect_data,
+                ci_key_rotation_days=self._config.rotation.jwt_signing_key,
             ),
             opts=child_options(self),
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_tls as tls
 import pulumi_vault as vault
+import pulumiverse_time as time
 
 from components.keys import JWT_SIGNING_KEYS, create_private_key
 from components.options import child_options, vault_options
@@ -23,6 +24,8 @@ LOCAL_CI_ALGORITHM = "ES256"
 class VaultFoundationArgs:
     vault: VaultSettings
     protect_data: bool
+    ci_key_rotation_days: int
+    """Days between rotations of the generated CI key (`rotation.jwtSigningKey`)."""
 
 
 class VaultFoundation(pulumi.ComponentResource):
@@ -111,13 +114,23 @@ class VaultFoundation(pulumi.ComponentResource):
 
     def _trusted_public_keys(self, issuer: JwtIssuer) -> list[pulumi.Input[str]]:
         if issuer.generate_local_key:
-            self.ci_signing_key = create_private_key(
-                f"{self._name}-ci-signing-key",
-                JWT_SIGNING_KEYS[LOCAL_CI_ALGORITHM],
-                child_options(self),
-            )
+            self.ci_signing_key = self._create_ci_signing_key()
             return [self.ci_signing_key.public_key_pem]
         return list(issuer.validation_public_keys)
+
+    def _create_ci_signing_key(self) -> tls.PrivateKey:
+        rotation = time.Rotating(
+            f"{self._name}-ci-signing-key-rotation",
+            rotation_days=self._args.ci_key_rotation_days,
+            opts=child_options(self),
+        )
+        return create_private_key(
+            f"{self._name}-ci-signing-key",
+            JWT_SIGNING_KEYS[LOCAL_CI_ALGORITHM],
+            child_options(
+                self, replacement_trigger=rotation.rfc3339, depends_on=[rotation]
+            ),
+        )
 
     def _create_audit_device(self) -> vault.Audit | None:
         # OpenBao 2.x rejects audit devices sent through the API, so its server

@@ -54,6 +54,7 @@ class Registration:
     delete_before_replace: bool
     ignore_changes: tuple[str, ...]
     has_replacement_trigger: bool
+    dependencies: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,7 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=tuple(request.ignoreChanges),
             has_replacement_trigger=request.HasField("replacement_trigger"),
+            dependencies=tuple(request.dependencies),
         )
         with self._lock:
             self.registrations.append(registration)

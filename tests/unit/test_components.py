@@ -77,6 +77,16 @@ def test_jwt_backend_bound_issuer_equals_issuer(stack: str) -> None:
     assert backend["boundIssuer"] == issuer.issuer, f"{stack}: boundIssuer"
 
 
+def test_ci_signing_key_rotates() -> None:
+    days = load_stack("local").rotation.jwt_signing_key
+    key = _named("local", "platform-vault-ci-signing-key")
+    rotation = _named("local", "platform-vault-ci-signing-key-rotation")
+
+    assert rotation.inputs["rotationDays"] == days, "ci signing key rotationDays"
+    assert key.has_replacement_trigger, "platform-vault-ci-signing-key trigger"
+    assert rotation.urn in key.dependencies, "platform-vault-ci-signing-key"
+
+
 def test_local_jwt_backend_trusts_generated_key() -> None:
     backend = _named("local", "platform-vault-jwt").inputs
     key = _named("local", "platform-vault-ci-signing-key")
@@ -329,7 +339,10 @@ def test_signing_slot_b_ignores_base_changes(stack: str) -> None:
 def test_signing_keys_replaced_by_rotation(stack: str, slot: str) -> None:
     key = _named(stack, f"auth-service-credentials-jwt-signing-key-{slot}")
 
+    rotation = _named(stack, f"{key.name}-rotation")
+
     assert key.has_replacement_trigger, f"{stack}: {key.name} replacementTrigger"
+    assert rotation.urn in key.dependencies, f"{stack}: {key.name} dependencies"
     assert key.inputs["algorithm"] == "ECDSA", f"{stack}: {key.name} algorithm"
     assert key.inputs["ecdsaCurve"] == "P256", f"{stack}: {key.name} curve"
 
@@ -467,6 +480,15 @@ def test_tls_leaf_renews_inside_validity(stack: str, role: str) -> None:
     assert f"{role}_auth" in leaf["allowedUses"], f"{stack}: {role} allowedUses"
 
 
+@pytest.mark.parametrize("role", ["server", "client"])
+def test_tls_leaf_key_replaced_by_rotation(role: str) -> None:
+    key = _named("dev", f"auth-service-tls-{role}-key")
+    rotation = _named("dev", "auth-service-tls-leaf-rotation")
+
+    assert key.has_replacement_trigger, f"auth-service-tls-{role}-key trigger"
+    assert rotation.urn in key.dependencies, f"auth-service-tls-{role}-key"
+
+
 def test_ca_resources_protected_in_prod() -> None:
     for name in (
         "platform-ca-key",
@@ -515,8 +537,10 @@ def test_vault_pki_role_flags(role: str, server: bool, client: bool) -> None:
 
 def test_vault_leaf_replaced_by_rotation() -> None:
     leaf = _named("local", "auth-service-tls-server-cert")
+    rotation = _named("local", "auth-service-tls-leaf-rotation")
 
     assert leaf.has_replacement_trigger, "auth-service-tls-server-cert trigger"
+    assert rotation.urn in leaf.dependencies, "auth-service-tls-server-cert"
     assert leaf.inputs["autoRenew"] is True, "auth-service-tls-server-cert autoRenew"
 
 
