@@ -91,7 +91,10 @@ def run_policy(
     outcome.lines = [
         *header,
         *section("Resources per type", type_count_lines(resources)),
-        *section("Access report (who can read what)", access_lines(pack, resources)),
+        *section(
+            "Access report (who can read what)",
+            access_lines(pack, resources) or ["  (none)"],
+        ),
         *section("Policy report", violation_lines(violations, resources)),
         "",
         summary_line(violations),
