@@ -74,6 +74,7 @@ class ResourceCheckArgs:
     props: dict[str, Any]
     protect: bool
     thresholds: Thresholds
+    delete_before_replace: bool | None = None
 
 
 ResourceCheck = Callable[[ResourceCheckArgs, Report], None]
@@ -118,6 +119,7 @@ def resource_policy(
             props=to_plain(args.props),
             protect=bool(args.opts.protect),
             thresholds=merged_thresholds(settings, args.get_config()),
+            delete_before_replace=args.opts.delete_before_replace,
         )
         check(check_args, lambda message: report_violation(message, None))
 

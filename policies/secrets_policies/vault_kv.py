@@ -1,4 +1,4 @@
-"""Rules for Vault KV v2 mounts and the secrets written to them."""
+"""Rules for Vault KV v2 mounts, their secrets and path-keyed replacements."""
 
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ from .values import UNKNOWN, lookup
 MOUNT = "vault:index/mount:Mount"
 SECRET_V2 = "vault:kv/secretV2:SecretV2"
 KV_TYPES = frozenset({"kv", "kv-v2", "generic"})
+
+# Vault resources whose identity is their path: a replacement created before
+# the old one is deleted writes the same path, then the delete removes it.
+PATH_KEYED_TYPES = (
+    MOUNT,
+    SECRET_V2,
+    "vault:index/policy:Policy",
+    "vault:index/audit:Audit",
+    "vault:index/authBackend:AuthBackend",
+    "vault:jwt/authBackend:AuthBackend",
+    "vault:appRole/authBackendRole:AuthBackendRole",
+    "vault:jwt/authBackendRole:AuthBackendRole",
+    "vault:transit/secretBackendKey:SecretBackendKey",
+    "vault:pkiSecret/secretBackendRole:SecretBackendRole",
+)
 
 
 def is_kv_v2_mount(resource: Declared) -> bool:
@@ -64,6 +79,15 @@ def check_mount_protected(args: ResourceCheckArgs, report: Report) -> None:
         report(
             "The KV mount holds secrets but is not protected, so a replacement "
             "or a removed line deletes them; set ResourceOptions(protect=True)."
+        )
+
+
+def check_delete_before_replace(args: ResourceCheckArgs, report: Report) -> None:
+    if args.delete_before_replace is not True:
+        report(
+            "The resource is identified by its Vault path, so a replacement "
+            "created first is deleted with the old one; set "
+            "ResourceOptions(delete_before_replace=True)."
         )
 
 
@@ -121,6 +145,16 @@ def build() -> list[Policy]:
                     "Require protect=True on KV mounts (prod).",
                 )
             ],
+        ),
+        resource_policy(
+            name="vault-path-delete-before-replace",
+            description=(
+                "Path-keyed Vault resources are deleted before their replacement "
+                "is created."
+            ),
+            level=EnforcementLevel.MANDATORY,
+            resource_types=PATH_KEYED_TYPES,
+            check=check_delete_before_replace,
         ),
         stack_policy(
             name="vault-kv-secret-mount-reference",

@@ -34,9 +34,19 @@ def urn_of(resource_type: str, name: str) -> str:
     return f"urn:pulumi:{STACK}::{PROJECT}::{resource_type}::{name}"
 
 
-def options(protect: bool = False, parent: str | None = None) -> PolicyResourceOptions:
+def options(
+    protect: bool = False,
+    parent: str | None = None,
+    delete_before_replace: bool | None = None,
+) -> PolicyResourceOptions:
     return PolicyResourceOptions(
-        protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent
+        protect,
+        [],
+        delete_before_replace,
+        [],
+        PolicyCustomTimeouts(0, 0, 0),
+        [],
+        parent,
     )
 
 
@@ -47,6 +57,7 @@ def check_resource(
     config: Mapping[str, Any] | None = None,
     protect: bool = False,
     name: str = "subject",
+    delete_before_replace: bool | None = None,
 ) -> list[str]:
     """Run one resource policy on one resource, as the engine's proxy wraps it."""
     policy = policy_named(policy_name)
@@ -56,7 +67,7 @@ def check_resource(
         unknown_checking_proxy(dict(props)),
         urn_of(resource_type, name),
         name,
-        options(protect),
+        options(protect, delete_before_replace=delete_before_replace),
         None,
         dict(config or {}),
     )

@@ -99,6 +99,7 @@ class Case:
     bad: dict[str, Any]
     config: dict[str, Any] = field(default_factory=dict)
     protect: bool = False
+    delete_before_replace: bool | None = None
 
     @property
     def id(self) -> str:
@@ -121,6 +122,13 @@ def vault_props(**properties: Any) -> dict[str, Any]:
 KV_MOUNT = {"path": "auth-service/kv", "type": "kv", "options": {"version": "2"}}
 
 CASES = [
+    Case(
+        "vault-path-delete-before-replace",
+        POLICY,
+        {"name": "auth-service", "policy": SERVICE_HCL},
+        {"name": "auth-service", "policy": SERVICE_HCL},
+        delete_before_replace=True,
+    ),
     Case("vault-kv-mount-version-2", MOUNT, KV_MOUNT, changed(KV_MOUNT, type="kv-v2")),
     Case(
         "vault-kv-mount-version-2",
@@ -368,7 +376,14 @@ BAD_TYPE_OVERRIDES = {"gcp-iam-additive-members": GCP_BINDING}
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_resource_policy_passes_compliant(case: Case) -> None:
-    found = check_resource(case.policy, case.type, case.good, case.config, case.protect)
+    found = check_resource(
+        case.policy,
+        case.type,
+        case.good,
+        case.config,
+        case.protect,
+        delete_before_replace=case.delete_before_replace,
+    )
     assert found == [], f"{case.policy} flagged a compliant {case.type}: {found}"
 
 
