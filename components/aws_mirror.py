@@ -53,6 +53,8 @@ class AwsSecretStore(pulumi.ComponentResource):
         return child_options(self, provider=self.provider, **options)
 
     def _create_key(self) -> aws.kms.Key:
+        # NOTE: the key keeps the default key policy, which defers to IAM, so a
+        # service role also needs kms:Decrypt on this key in its own IAM policy.
         return aws.kms.Key(
             f"{self._name}-key",
             description=f"Secrets of the {self._args.environment} environment",
