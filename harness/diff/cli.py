@@ -84,7 +84,9 @@ def _base_report(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.base is not None:
         return load_report(args.base), f"report {args.base}"
     stack = getattr(args, "stack", None) or "dev"
-    return report_for_ref(args.base_ref, stack, PROJECT_DIR), f"git ref {args.base_ref}"
+    project_dir = getattr(args, "project_dir", None) or PROJECT_DIR
+    report = report_for_ref(args.base_ref, stack, Path(project_dir))
+    return report, f"git ref {args.base_ref}"
 
 
 def _report_diff(

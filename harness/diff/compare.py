@@ -39,7 +39,7 @@ from harness.diff.replacement import (
 from harness.diff.reports import PEM_MARK, SECRET_MARK, ReportIndex, ReportResource
 
 ANY_INPUT = "*"
-"""Stands for an input the report cannot name."""
+"""Placeholder for an input the report cannot name."""
 
 
 class Action(StrEnum):
@@ -51,7 +51,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class ResourceChange:
-    """What the pull request does to one resource, without any value."""
+    """The change a pull request makes to one resource, without any value."""
 
     urn: str
     type: str
@@ -250,9 +250,9 @@ def _follow(
 def _inputs_fed_by(dependent: ReportResource, source: str) -> list[str]:
     """Return the inputs whose values come from `source`.
 
-    Without `propertyDependencies`, the inputs that may carry a new value
-    unseen are the masked ones ("[secret]", "[pem]"); when there are none,
-    "*" stands for an unknown input.
+    Without `propertyDependencies`, the masked inputs ("[secret]", "[pem]")
+    are the ones that may carry a new value unseen. When there are none, the
+    result is `ANY_INPUT`.
     """
     if dependent.property_dependencies is None:
         masked = [name for name, value in dependent.props.items() if _masked(value)]

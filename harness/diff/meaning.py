@@ -58,7 +58,7 @@ class Impact:
     service: str
     """The service that owns the resource, or "platform"."""
     summary: str
-    """What happens and what users must do; never a value."""
+    """The consequence and the action users must take, never a value."""
     related: tuple[str, ...] = ()
     """Names of resources that follow it (stores written again, certificates)."""
 

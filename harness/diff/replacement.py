@@ -1,7 +1,7 @@
 """Which input changes make a provider replace a resource instead of updating it.
 
 Each rule lists, for one resource type the program declares, the inputs
-(engine camelCase names) whose change the provider answers with a replacement,
+(engine camelCase names) whose change makes the provider replace the resource,
 a short label in plain words, and the role the resource plays. The sources are
 the schemas of the providers that the pinned SDKs bridge:
 
@@ -44,7 +44,7 @@ from typing import Any
 
 
 class Role(StrEnum):
-    """What a resource is to the services that use it."""
+    """The part a resource plays for the services that use it."""
 
     CREDENTIAL = "credential"
     """A generated secret value: password, token, private key, AppRole role id."""
@@ -83,7 +83,7 @@ class ReplacementRule:
     """Inputs that identify the object in its cloud; when none of them changes,
     the replacement reuses the identity of the object it deletes."""
     name_hold: str = ""
-    """What the cloud does with the name of a deleted object, if it holds it."""
+    """How long the cloud keeps a deleted object's name reserved, if it does."""
 
 
 def _vault(*names: str) -> frozenset[str]:
@@ -348,9 +348,9 @@ _REMOUNTING_AUTH = (
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
-# TODO: a provider whose new configuration the provider plugin answers with a
-# replacement replaces every resource it manages; the report does not record
-# which provider a resource uses, so provider changes count as updates.
+# TODO: a provider configuration change that the plugin treats as a
+# replacement replaces every resource of that provider. The report does not
+# record which provider a resource uses, so provider changes count as updates.
 PROVIDER_RULE = ReplacementRule("provider configuration", Role.CONFIG, frozenset())
 
 

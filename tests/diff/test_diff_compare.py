@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from harness.diff.compare import Action, ReportDiff, compare_reports
 from harness.diff.gate import GateResult, evaluate_gate
 from harness.diff.meaning import Impact, ImpactKind, describe_impacts
+from harness.diff.replacement import RULES
 from harness.diff.reports import ReportError
 from tests.diff.samples import (
     AZURE_VAULT,
@@ -18,6 +20,8 @@ from tests.diff.samples import (
     changed_copy,
     resource,
 )
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def _diff(
@@ -407,3 +411,24 @@ def test_unused_allowance_is_listed() -> None:
 def test_report_without_resources_is_rejected() -> None:
     with pytest.raises(ReportError, match="'resources' is missing"):
         compare_reports({"stack": "dev"}, {"stack": "dev", "resources": []})
+
+
+def test_replacement_table_documented() -> None:
+    document = (REPOSITORY / "docs" / "pull-request-diff.md").read_text()
+
+    undocumented = [
+        resource_type
+        for resource_type in RULES
+        if not any(name in document for name in _type_names(resource_type))
+    ]
+
+    assert not undocumented, f"types missing from the docs table: {undocumented}"
+
+
+def _type_names(resource_type: str) -> set[str]:
+    """Return the spellings the docs may use: full token, class, module path."""
+    _, module, class_name = resource_type.split(":")
+    names = {resource_type, f"`{class_name}`"}
+    if "/" in module:
+        names.add(f"{module}`")
+    return names
