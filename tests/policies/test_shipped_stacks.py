@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -58,9 +60,17 @@ def linked_resources(
     return list(by_urn.values())
 
 
-def evaluate(stack: str) -> list[tuple[str, str, str]]:
+def stack_setting(stack: str, key: str) -> Any:
+    """Return a `secrets-platform:<key>` value from a shipped stack file."""
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    return copy.deepcopy(document["config"][f"secrets-platform:{key}"])
+
+
+def evaluate(
+    stack: str, overrides: dict[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
     """Return (level, policy, message) for every violation in the stack."""
-    run = run_program(stack, CheckMocks())
+    run = run_program(stack, CheckMocks(), config_overrides=overrides)
     config = json.loads((ROOT / "policies" / "config" / f"{stack}.json").read_text())
     resources = linked_resources(run.resources)
     found: list[tuple[str, str, str]] = []
@@ -96,3 +106,35 @@ def test_shipped_stack_access_report_own_secrets() -> None:
     assert grants, "the prod access report is empty"
     foreign = [grant for grant in grants if grant.is_foreign()]
     assert foreign == [], f"prod grants cross services: {foreign}"
+
+
+def mandatory_policies(found: list[tuple[str, str, str]]) -> set[str]:
+    return {policy for level, policy, _ in found if level == MANDATORY}
+
+
+def test_shared_kv_layout_passes() -> None:
+    vault = stack_setting("dev", "vault")
+    vault["kvLayout"] = "shared"
+    found = evaluate("dev", {"vault": vault})
+    assert mandatory_policies(found) == set(), f"shared layout violations: {found}"
+
+
+def test_slow_password_rotation_flagged() -> None:
+    rotation = stack_setting("prod", "rotation")
+    rotation["databasePassword"] = 60
+    found = evaluate("prod", {"rotation": rotation})
+    assert "credential-rotation-trigger" in mandatory_policies(found), found
+
+
+def test_long_token_ttl_flagged() -> None:
+    vault = stack_setting("prod", "vault")
+    vault["tokenTtlSeconds"] = 7200
+    found = evaluate("prod", {"vault": vault})
+    assert "vault-auth-role-token-ttl" in mandatory_policies(found), found
+
+
+def test_unprotected_prod_ca_flagged() -> None:
+    pki = stack_setting("prod", "pki")
+    pki["protectCa"] = False
+    found = evaluate("prod", {"pki": pki})
+    assert "ca-protected" in mandatory_policies(found), found
