@@ -12,7 +12,11 @@ import json
 import re
 from dataclasses import dataclass
 
-_COMMENT = re.compile(r"(#|//)[^\n]*|/\*.*?\*/", re.DOTALL)
+# A quoted string (kept) or a comment (dropped); strings come first so a path
+# like "a/*" is never read as the start of a block comment.
+_STRING_OR_COMMENT = re.compile(
+    r'"(?:[^"\\]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.DOTALL
+)
 _PATH_OPEN = re.compile(r'path\s+"((?:[^"\\]|\\.)*)"\s*=?\s*\{')
 _CAPABILITIES = re.compile(r"capabilities\s*=\s*\[([^\]]*)\]")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -60,7 +64,7 @@ def _parse_json(document: str) -> list[PathRule]:
 
 
 def _parse_hcl(document: str) -> list[PathRule]:
-    text = _COMMENT.sub("", document)
+    text = _STRING_OR_COMMENT.sub(_keep_strings, document)
     rules = []
     for match in _PATH_OPEN.finditer(text):
         body = _block_body(text, match.end())
@@ -71,6 +75,11 @@ def _parse_hcl(document: str) -> list[PathRule]:
     if not rules and text.strip():
         raise PolicyParseError("no path block found")
     return rules
+
+
+def _keep_strings(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return token if token.startswith('"') else ""
 
 
 def _block_body(text: str, start: int) -> str:
