@@ -40,7 +40,7 @@ PLACEHOLDER_NOTE = (
 
 @dataclass
 class Outcome:
-    """What a check or policy run found, ready to print and to write."""
+    """The resources, violations and outputs of a run, and the lines to print."""
 
     stack: str
     resources: list[DeclaredResource]
@@ -136,7 +136,7 @@ def _check_lines(run: ProgramRun, outcome: Outcome, access: list[str]) -> list[s
 
 
 def _unmarked_secret_warnings(outcome: Outcome) -> list[str]:
-    """Name each input or output that holds a secret without the secret marker."""
+    """Name each input or output that contains a secret without the secret marker."""
     found = []
     for resource in outcome.resources:
         for path in unmarked_secret_paths(resource.props, resource.name):

@@ -73,7 +73,7 @@ class PolicyPack:
 
 @dataclass
 class Evaluation:
-    """What the pack reported on a set of resources."""
+    """The violations and remediations the pack reported on a set of resources."""
 
     violations: list[Violation] = field(default_factory=list)
     remediated: list[tuple[str, str]] = field(default_factory=list)

@@ -1,9 +1,9 @@
 """Run the real Pulumi program in-process under the SDK's mock runtime.
 
-`run_program` does what the Python language host does (config from the stack
-file, `runpy` on `__main__.py` inside a root `Stack`, wait for every RPC and
-Output) with a mock resource monitor that records each registration: type,
-name, URN, the engine's camelCase inputs, parent, dependencies and options.
+`run_program` does what the Python language host does: it sets the config from
+the stack file, runs `__main__.py` with `runpy` inside a root `Stack`, and waits
+for every RPC and Output. A mock resource monitor records each registration:
+type, name, URN, the engine's camelCase inputs, parent, dependencies, options.
 Each run gets its own context, event loop and project modules, so one process
 can run several stacks one after another.
 """
@@ -219,9 +219,9 @@ def _start_runtime(
 ) -> None:
     """Install the mocks, then drop the root stack `set_mocks` makes.
 
-    `set_mocks` registers its root stack with no outputs at once; the program
-    runs inside a fresh root stack instead, as under the language host, so
-    its exports reach the monitor when the stack finishes.
+    `set_mocks` registers its root stack with no outputs at once. The program
+    runs inside a fresh root stack instead, as under the language host, so its
+    exports reach the monitor when that stack finishes.
     """
     logger = logging.getLogger(f"harness.program.{id(monitor)}")
     logger.propagate = False

@@ -75,11 +75,11 @@ def output_lines(outputs: dict[str, Any]) -> list[str]:
     """Return `name = value` lines; secrets print as [secret], PEM as a summary."""
     lines = []
     for name in sorted(outputs):
-        shown = _summarize_pem(redact_secrets(outputs[name]))
-        if isinstance(shown, str):
-            lines.append(f"{INDENT}{name} = {shown}")
+        display_value = _summarize_pem(redact_secrets(outputs[name]))
+        if isinstance(display_value, str):
+            lines.append(f"{INDENT}{name} = {display_value}")
             continue
-        text = json.dumps(shown, indent=2, sort_keys=True)
+        text = json.dumps(display_value, indent=2, sort_keys=True)
         lines.append(f"{INDENT}{name} = " + text.replace("\n", "\n" + INDENT))
     return lines or [f"{INDENT}(none)"]
 

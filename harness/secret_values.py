@@ -10,7 +10,7 @@ SIG_KEY = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
 REDACTED = "[secret]"
 
-# Stands in for every secret the offline run cannot or must not know; it looks
+# Stands in for every secret the offline run cannot or must not know. It looks
 # like no real credential, so a leak of it is easy to spot.
 PLACEHOLDER = "[placeholder]"
 
@@ -45,7 +45,7 @@ def redact_secrets(value: Any) -> Any:
     """Return the value with every secret replaced by the string "[secret]".
 
     A string that is not marked secret but looks like one (see `looks_secret`)
-    is replaced too, so a program that forgets a marker leaks nothing here.
+    is replaced too, so a program that omits a marker leaks nothing here.
     """
     if is_secret(value) or (isinstance(value, str) and looks_secret(value)):
         return REDACTED
@@ -54,17 +54,6 @@ def redact_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_secrets(item) for item in value]
     return value
-
-
-def contains_secret(value: Any) -> bool:
-    """Tell whether a secret marker appears anywhere inside the value."""
-    if is_secret(value):
-        return True
-    if isinstance(value, dict):
-        return any(contains_secret(item) for item in value.values())
-    if isinstance(value, list):
-        return any(contains_secret(item) for item in value)
-    return False
 
 
 def secret_strings(value: Any) -> set[str]:

@@ -1,9 +1,9 @@
 """Real key and certificate material for the offline check's mocks.
 
 Keys are derived from their algorithm and size, so two checks of one commit
-write the same report; they sign mock certificates only, reach no real store,
-and never leave the process in plaintext: the provider SDKs mark them as
-secret outputs, and reports print secrets as "[secret]". Certificates are
+write the same report. They sign mock certificates only and reach no real
+store. They never leave the process in plaintext, because the provider SDKs
+mark them as secret outputs and reports print secrets as "[secret]". Certificates are
 real X.509 built from a resource's inputs, so PEM-parsing code in the
 program's `apply` chains runs as it would against the tls provider.
 """
@@ -220,7 +220,7 @@ def common_name(subject: Any, default: str) -> str:
 
 
 class CertificateSpec:
-    """What a mock certificate states, taken from the resource's inputs."""
+    """The subject, names and validity of a mock certificate, from the inputs."""
 
     def __init__(self, inputs: dict[str, Any], name: str, not_before: datetime):
         self.common_name = common_name(inputs.get("subject"), name)

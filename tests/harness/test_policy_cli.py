@@ -74,7 +74,8 @@ def test_policy_invalid_json_exits_2(tmp_path: Path) -> None:
     run = run_cli(["policy", str(dump)])
 
     assert run.exit_code == 2
-    assert str(dump) in run.stderr and "invalid JSON" in run.stderr, run.stderr
+    assert str(dump) in run.stderr, run.stderr
+    assert "invalid JSON" in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize("field", ["type", "name", "props"])

@@ -1,4 +1,4 @@
-"""run_program: the real program under the SDK mocks, recorded as the engine sees it."""
+"""run_program: the program under the SDK mocks, recorded as the engine receives it."""
 
 from __future__ import annotations
 
