@@ -1,4 +1,4 @@
-"""Say in plain words what each replacement, move or removal means.
+"""Describe in plain words what each replacement, move or removal means.
 
 Every impact names the resource, the service it belongs to (from its parent
 chain) and what its users must do. None carries a property value.
@@ -143,25 +143,47 @@ def _is_protected(change: ResourceChange, diff: ReportDiff) -> bool:
 def _protected_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
     verb = "replaces" if change.is_replacement else "deletes"
     summary = (
-        f"The change {verb} a protected resource; `pulumi up` stops at it "
+        f"The change {verb} a protected resource, so `pulumi up` stops at it "
         "until protection is lifted on purpose."
     )
     return _impact(ImpactKind.PROTECTED, change, diff, summary)
 
 
 def _name_hold_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
-    """Flag a replacement whose new object reuses the name the cloud still holds."""
+    """Flag a new object that reuses a name the cloud keeps reserved."""
     rule = rule_for(change.type)
-    if rule is None or not rule.name_hold or not change.is_replacement:
-        return None
-    if set(change.changed_props) & set(rule.name_inputs):
+    if rule is None or not rule.name_hold:
         return None
 
-    summary = (
-        f"The replacement deletes it and creates one with the same name: "
-        f"{rule.name_hold}. Rename it or wait for the hold to end."
-    )
+    if change.is_replacement:
+        if set(change.changed_props) & set(rule.name_inputs):
+            return None
+        reuse = "The replacement deletes it and creates one with the same name"
+    else:
+        successor = _same_name_addition(change, rule, diff)
+        if successor is None:
+            return None
+        reuse = f"It is deleted while the new {successor} takes its name"
+
+    summary = f"{reuse}: {rule.name_hold}. Rename it or wait for the hold to end."
     return _impact(ImpactKind.NAME_HELD, change, diff, summary)
+
+
+def _same_name_addition(
+    removed: ResourceChange, rule: ReplacementRule, diff: ReportDiff
+) -> str | None:
+    """Return the name of an added resource that reuses a removed one's identity."""
+    old = diff.base.get(removed.urn)
+    if old is None:
+        return None
+    identity = [old.props.get(name) for name in rule.name_inputs]
+    for added in diff.with_action(Action.ADD):
+        new = diff.head.get(added.urn)
+        if new is None or new.type != old.type:
+            continue
+        if [new.props.get(name) for name in rule.name_inputs] == identity:
+            return new.name
+    return None
 
 
 def _role_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
@@ -353,7 +375,7 @@ def _unknown_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:
         return None
     summary = (
         "Its type is not in the replacement table, so the offline diff cannot "
-        "tell whether the provider replaces it; check `pulumi preview`."
+        "tell whether the provider replaces it. Check `pulumi preview`."
     )
     return _impact(ImpactKind.UNKNOWN, change, diff, summary)
 

@@ -432,3 +432,16 @@ def _type_names(resource_type: str) -> set[str]:
     if "/" in module:
         names.add(f"{module}`")
     return names
+
+
+def test_aws_secret_renamed_urn_same_name_held() -> None:
+    def change(head: dict[str, Any], urns: dict[str, str]) -> None:
+        entry = resource(head, urns["aws_secret"])
+        entry["urn"] = entry["urn"].replace("-aws", "-aws-mirror")
+        entry["name"] = "auth-service-postgres-password-aws-mirror"
+
+    diff, impacts, gate, urns = _diff(change)
+
+    assert _action(diff, urns["aws_secret"]) is Action.REMOVE
+    assert ImpactKind.NAME_HELD in _kinds(impacts, urns["aws_secret"])
+    assert gate.exit_code == 1
