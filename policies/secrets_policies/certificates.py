@@ -104,6 +104,9 @@ def _check_early_renewal(value: object, validity: float, report: Report) -> None
 
 def check_certificate_uses(args: ResourceCheckArgs, report: Report) -> None:
     uses = args.props.get("allowedUses")
+    if uses is UNKNOWN:
+        report("allowedUses cannot be verified during preview; list them literally.")
+        return
     uses = uses if isinstance(uses, list) else []
     if is_ca(args):
         missing = [use for use in CA_USES if use not in uses]
@@ -115,10 +118,10 @@ def check_certificate_uses(args: ResourceCheckArgs, report: Report) -> None:
 
 def check_vault_pki_ca(args: ResourceCheckArgs, report: Report) -> None:
     props = args.props
-    if props.get("type") == "exported":
+    if props.get("type") in ("exported", UNKNOWN):
         report(
-            "type 'exported' returns the CA private key into the state; use "
-            "'internal' so the key stays in Vault."
+            "type is 'exported' or unknown, and 'exported' returns the CA private "
+            "key into the state; use 'internal' so the key stays in Vault."
         )
     _check_vault_key(
         props.get("keyType"), props.get("keyBits"), args.thresholds, report

@@ -202,8 +202,11 @@ def _bounded_seconds(
 def check_secret_id_ttl(args: ResourceCheckArgs, report: Report) -> None:
     ceiling = args.thresholds["maxSecretIdTtlSeconds"]
     _bounded_seconds(args.props, "secretIdTtl", ceiling, report)
-    if args.props.get("bindSecretId") is False:
-        report("bindSecretId is false, so the role ID alone logs in; remove it.")
+    if args.props.get("bindSecretId") in (False, UNKNOWN):
+        report(
+            "bindSecretId is false or unknown, so the role ID alone may log in; "
+            "remove it."
+        )
 
 
 def check_jwt_role_bindings(args: ResourceCheckArgs, report: Report) -> None:
@@ -224,7 +227,7 @@ def check_jwt_backend(args: ResourceCheckArgs, report: Report) -> None:
             "Set exactly one of oidcDiscoveryUrl, jwksUrl or jwtValidationPubkeys; "
             "Vault rejects or ignores the others."
         )
-    for key in ("oidcClientId", "oidcClientSecret"):
+    for key in ("oidcClientId", "oidcClientSecret", "oidcClientSecretWo"):
         if is_set(args.props.get(key)):
             report(f"{key} is set on a machine-login JWT mount; remove it.")
     if not is_set(args.props.get("boundIssuer")):

@@ -45,8 +45,8 @@ def check_pki_role(args: ResourceCheckArgs, report: Report) -> None:
         )
     if props.get("allowIpSans") is not False and not args.thresholds["allowIpSans"]:
         report("allowIpSans is not false (Vault defaults it to true); set it to false.")
-    if props.get("enforceHostnames") is False:
-        report("enforceHostnames is false; remove it so names must be hostnames.")
+    if props.get("enforceHostnames") not in (None, True):
+        report("enforceHostnames is not true; remove it so names must be hostnames.")
     if not is_set(props.get("allowedDomains")):
         report("allowedDomains is empty; list the domains the role may issue for.")
     _check_max_ttl(props.get("maxTtl"), args.thresholds["maxTtlSeconds"], report)

@@ -478,3 +478,118 @@ def test_messages_never_print_values() -> None:
     assert all(secret_like not in message for message in found), (
         "message printed a value"
     )
+
+
+# A value computed from another resource must not let a mandatory rule pass.
+UNKNOWN_CASES = [
+    (
+        "vault-kv-mount-version-2",
+        MOUNT,
+        changed(KV_MOUNT, options=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "vault-policy-least-privilege",
+        POLICY,
+        {"name": "auth-service", "policy": UNKNOWN_STRING_VALUE},
+    ),
+    (
+        "vault-auth-role-policies",
+        APPROLE,
+        changed(ROLE_PROPS, tokenPolicies=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "vault-approle-secret-id-ttl",
+        APPROLE,
+        changed(ROLE_PROPS, bindSecretId=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "vault-jwt-role-bound-claims",
+        JWT_ROLE,
+        changed(JWT_ROLE_PROPS, roleType=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "vault-pki-role-constraints",
+        PKI_ROLE,
+        {
+            "allowedDomains": ["dev.internal"],
+            "allowWildcardCertificates": False,
+            "allowIpSans": False,
+            "enforceHostnames": UNKNOWN_STRING_VALUE,
+            "maxTtl": "720h",
+        },
+    ),
+    (
+        "vault-transit-key-rotation",
+        TRANSIT_KEY,
+        {"autoRotatePeriod": UNKNOWN_NUMBER_VALUE},
+    ),
+    ("random-password-length", PASSWORD, {"length": UNKNOWN_NUMBER_VALUE}),
+    (
+        "random-password-url-safe",
+        PASSWORD,
+        {"length": 40, "overrideSpecial": UNKNOWN_STRING_VALUE},
+    ),
+    (
+        "tls-private-key-strength",
+        PRIVATE_KEY,
+        {"algorithm": "ECDSA", "ecdsaCurve": UNKNOWN_STRING_VALUE},
+    ),
+    (
+        "tls-certificate-validity",
+        LOCALLY_SIGNED,
+        changed(LEAF_CERT, validityPeriodHours=UNKNOWN_NUMBER_VALUE),
+    ),
+    (
+        "tls-certificate-uses",
+        LOCALLY_SIGNED,
+        changed(LEAF_CERT, allowedUses=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "vault-pki-ca-settings",
+        PKI_ROOT,
+        {"type": UNKNOWN_STRING_VALUE, "keyType": "ec", "ttl": "87600h"},
+    ),
+    (
+        "aws-kms-key-rotation",
+        KMS_KEY,
+        {"enableKeyRotation": UNKNOWN_STRING_VALUE},
+    ),
+    (
+        "aws-secret-recovery-window",
+        AWS_SECRET,
+        {"recoveryWindowInDays": UNKNOWN_NUMBER_VALUE},
+    ),
+    (
+        "azure-key-vault-name",
+        KEY_VAULT,
+        changed(KEY_VAULT_PROPS, vaultName=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "azure-key-vault-network-deny",
+        KEY_VAULT,
+        changed(KEY_VAULT_PROPS, properties=UNKNOWN_STRING_VALUE),
+    ),
+    (
+        "gcp-secret-rotation",
+        GCP_SECRET,
+        changed(
+            GCP_SECRET_PROPS,
+            rotation={
+                "rotationPeriod": UNKNOWN_STRING_VALUE,
+                "nextRotationTime": "2030-01-01T00:00:00Z",
+            },
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "resource_type", "props"),
+    UNKNOWN_CASES,
+    ids=[case[0] for case in UNKNOWN_CASES],
+)
+def test_unknown_value_is_violation(
+    policy: str, resource_type: str, props: dict[str, Any]
+) -> None:
+    found = check_resource(policy, resource_type, props)
+    assert found, f"{policy} passed a {resource_type} with an unknown value"
