@@ -16,6 +16,7 @@ from harness.diff.reports import ReportIndex, ReportResource
 
 SERVICE_COMPONENT_SUFFIX = ":ServiceSecrets"
 CERT_REQUEST = "tls:index/certRequest:CertRequest"
+AWS_SECRET = "aws:secretsmanager/secret:Secret"
 PLATFORM = "platform"
 
 
@@ -158,6 +159,8 @@ def _name_hold_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None
     if change.is_replacement:
         if set(change.changed_props) & set(rule.name_inputs):
             return None
+        if _deleted_at_once(change, diff):
+            return None
         reuse = "The replacement deletes it and creates one with the same name"
     else:
         successor = _same_name_addition(change, rule, diff)
@@ -167,6 +170,20 @@ def _name_hold_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None
 
     summary = f"{reuse}: {rule.name_hold}. Rename it or wait for the hold to end."
     return _impact(ImpactKind.NAME_HELD, change, diff, summary)
+
+
+def _deleted_at_once(change: ResourceChange, diff: ReportDiff) -> bool:
+    """Tell whether the old AWS secret is gone before its replacement is created.
+
+    A recovery window of 0 days deletes an AWS secret at once, and
+    `deleteBeforeReplace` deletes it before the new one is created.
+    """
+    old = diff.base.get(change.urn)
+    new = diff.head.get(change.urn)
+    if old is None or new is None or change.type != AWS_SECRET:
+        return False
+    immediate = old.props.get("recoveryWindowInDays") == 0
+    return immediate and bool(new.options.get("deleteBeforeReplace"))
 
 
 def _same_name_addition(
@@ -324,9 +341,8 @@ def _certificate_impact(change: ResourceChange, diff: ReportDiff) -> Impact | No
 
 def _access_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
     consequences = {
-        "vault:appRole/authBackendRole:AuthBackendRole": (
-            "the role gets a new role_id and its secret_ids are deleted, so "
-            "consumers must pick up a new role_id and secret_id"
+        "vault:appRole/authBackendRole:AuthBackendRole": _approle_consequence(
+            change, diff
         ),
         "vault:index/authBackend:AuthBackend": (
             "every role under the backend is deleted and every token issued "
@@ -343,6 +359,19 @@ def _access_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
     )
     summary = f"It is {verb}: {consequence}."
     return _impact(ImpactKind.ACCESS, change, diff, summary)
+
+
+def _approle_consequence(change: ResourceChange, diff: ReportDiff) -> str:
+    resource = _resource(change, diff)
+    if resource is not None and resource.props.get("roleId"):
+        return (
+            "its secret_ids are deleted, so consumers must pick up a new "
+            "secret_id (the declared role_id stays)"
+        )
+    return (
+        "the role gets a new role_id and its secret_ids are deleted, so "
+        "consumers must pick up a new role_id and secret_id"
+    )
 
 
 def _stored_value_impact(change: ResourceChange, diff: ReportDiff) -> Impact | None:

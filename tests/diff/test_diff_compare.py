@@ -445,3 +445,37 @@ def test_aws_secret_renamed_urn_same_name_held() -> None:
     assert _action(diff, urns["aws_secret"]) is Action.REMOVE
     assert ImpactKind.NAME_HELD in _kinds(impacts, urns["aws_secret"])
     assert gate.exit_code == 1
+
+
+def test_approle_declared_role_id_stays() -> None:
+    def change(head: dict[str, Any], urns: dict[str, str]) -> None:
+        resource(head, urns["role"])["props"]["roleName"] = "auth"
+
+    base, urns = build_sample()
+    resource(base, urns["role"])["props"]["roleId"] = "fixed-role-id"
+    head = changed_copy(base)
+    change(head, urns)
+    impacts = describe_impacts(compare_reports(base, head))
+    access = next(i for i in impacts if i.urn == urns["role"])
+
+    assert "new secret_id" in access.summary
+    assert "new role_id" not in access.summary
+
+
+def test_aws_secret_immediate_delete_not_held() -> None:
+    def change(head: dict[str, Any], urns: dict[str, str]) -> None:
+        entry = resource(head, urns["aws_secret"])
+        entry["options"]["replacementTrigger"] = "v2"
+        entry["options"]["deleteBeforeReplace"] = True
+
+    base, urns = build_sample()
+    old = resource(base, urns["aws_secret"])
+    old["props"]["recoveryWindowInDays"] = 0
+    old["options"]["deleteBeforeReplace"] = True
+    head = changed_copy(base)
+    change(head, urns)
+
+    impacts = describe_impacts(compare_reports(base, head))
+
+    assert ImpactKind.NAME_HELD not in _kinds(impacts, urns["aws_secret"])
+    assert ImpactKind.STORE_DELETED in _kinds(impacts, urns["aws_secret"])
