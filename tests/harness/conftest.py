@@ -18,13 +18,8 @@ from harness.cli import main
 from harness.program import REPOSITORY_ROOT, ProgramRun, run_program
 
 SHIPPED_STACKS = ("local", "dev", "prod")
-PROGRAM_PATHS = (
-    "Pulumi.yaml",
-    "__main__.py",
-    "stack_config.py",
-    "components",
-    "policies",
-)
+# Directories of the repository that the program does not import.
+NOT_PROGRAM = frozenset({"harness", "tests", "bench", "docs", "policies", ".venv"})
 
 
 @dataclass(frozen=True)
@@ -49,19 +44,28 @@ def run_cli(arguments: list[str], report_path: Path | None = None) -> CliRun:
     return CliRun(exit_code, stdout.getvalue(), stderr.getvalue(), report)
 
 
+def _program_paths() -> list[Path]:
+    """Return the stack files, top-level modules and packages the program uses."""
+    paths = []
+    for path in sorted(REPOSITORY_ROOT.iterdir()):
+        if path.name in NOT_PROGRAM:
+            continue
+        is_package = path.is_dir() and (path / "__init__.py").exists()
+        is_stack_file = path.name.startswith("Pulumi.") and path.suffix == ".yaml"
+        if is_package or is_stack_file or path.suffix == ".py":
+            paths.append(path)
+    return [*paths, REPOSITORY_ROOT / "policies"]
+
+
 def copy_project(target: Path) -> Path:
     """Copy the program, its stack files and the policy pack into `target`."""
     target.mkdir(parents=True, exist_ok=True)
-    for name in PROGRAM_PATHS:
-        source = REPOSITORY_ROOT / name
+    for source in _program_paths():
         if source.is_dir():
-            shutil.copytree(
-                source, target / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, target / source.name, ignore=ignore)
         else:
-            shutil.copy(source, target / name)
-    for stack_file in REPOSITORY_ROOT.glob("Pulumi.*.yaml"):
-        shutil.copy(stack_file, target / stack_file.name)
+            shutil.copy(source, target / source.name)
     return target
 
 
