@@ -123,13 +123,21 @@ def expected_threshold_rows() -> list[list[str]]:
     return rows
 
 
+def markdown_rows(rows: list[list[str]]) -> str:
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
 def test_doc_lists_every_level() -> None:
-    assert doc_rows("Enforcement levels") == expected_level_rows(), (
-        "docs/policies.md levels table differs from code and config"
+    expected = expected_level_rows()
+    assert doc_rows("Enforcement levels") == expected, (
+        "docs/policies.md levels table differs from code and config; expected "
+        f"rows:\n{markdown_rows(expected)}"
     )
 
 
 def test_doc_lists_every_threshold() -> None:
-    assert doc_rows("Thresholds") == expected_threshold_rows(), (
-        "docs/policies.md thresholds table differs from code and config"
+    expected = expected_threshold_rows()
+    assert doc_rows("Thresholds") == expected, (
+        "docs/policies.md thresholds table differs from code and config; expected "
+        f"rows:\n{markdown_rows(expected)}"
     )
