@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import pulumi.runtime
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
@@ -123,7 +124,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request):
         if qualified_type(request.urn) == STACK_TYPE:
-            outputs = rpc.deserialize_properties(request.outputs)
+            outputs = _with_leaf_secrets(request.outputs)
             with self._lock:
                 self.stack_outputs = dict(outputs)
         return super().RegisterResourceOutputs(request)
@@ -134,7 +135,7 @@ class RecordingMonitor(MockMonitor):
             type=request.type,
             name=request.name,
             custom=bool(request.custom),
-            inputs=dict(rpc.deserialize_properties(request.object)),
+            inputs=_with_leaf_secrets(request.object),
             parent=_parent_urn(request.parent),
             # The SDK collects dependencies in sets; sorting keeps reports stable.
             dependencies=tuple(sorted(request.dependencies)),
@@ -151,6 +152,16 @@ class RecordingMonitor(MockMonitor):
         )
         with self._lock:
             self.registered.append(resource)
+
+
+def _with_leaf_secrets(properties: struct_pb2.Struct) -> dict[str, Any]:
+    """Convert wire properties to a dict with each secret marker where it was set.
+
+    The SDK's own deserializer marks a whole object secret when one of its
+    values is, which would hide e.g. an Azure secret's `contentType` behind its
+    `value`; the analyzer converts the same way as here.
+    """
+    return json_format.MessageToDict(properties)
 
 
 class _EngineLog(logging.Handler):

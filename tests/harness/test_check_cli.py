@@ -141,3 +141,29 @@ def test_check_json_missing_directory(tmp_path: Path) -> None:
     assert run.exit_code == 2
     assert str(report) in run.stderr, run.stderr
     assert not report.exists()
+
+
+def test_check_report_hides_only_secret_leaf(shipped_checks: dict[str, CliRun]):
+    report = shipped_checks["prod"].report
+    assert report is not None
+    secrets = [
+        r for r in report["resources"] if r["type"] == "azure-native:keyvault:Secret"
+    ]
+
+    assert secrets, "the prod stack wrote no Azure Key Vault secret"
+    for secret in secrets:
+        properties = secret["props"]["properties"]
+        assert properties["value"] == "[secret]", f"{secret['urn']}: value"
+        assert properties["contentType"] != "[secret]", f"{secret['urn']}: contentType"
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_policy_on_check_report_passes(
+    shipped_checks: dict[str, CliRun], stack: str, tmp_path: Path
+) -> None:
+    dump = tmp_path / "report.json"
+    dump.write_text(json.dumps(shipped_checks[stack].report), encoding="utf-8")
+
+    run = run_cli(["policy", str(dump), "--stack", stack])
+
+    assert run.exit_code == 0, run.stdout[-3000:]
