@@ -49,6 +49,7 @@ class ReportBuilder:
         parent: str | None = None,
         props: dict[str, Any] | None = None,
         feeds: dict[str, str] | None = None,
+        depends_on: tuple[str, ...] = (),
         **options: Any,
     ) -> str:
         """Add a resource; `feeds` maps an input to the URN its value comes from."""
@@ -65,7 +66,7 @@ class ReportBuilder:
                 "type": resource_type,
                 "name": name,
                 "parent": parent,
-                "dependencies": sorted(set((feeds or {}).values())),
+                "dependencies": sorted({*(feeds or {}).values(), *depends_on}),
                 "propertyDependencies": property_dependencies,
                 "props": props or {},
                 "options": {

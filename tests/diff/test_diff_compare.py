@@ -14,6 +14,8 @@ from harness.diff.replacement import RULES
 from harness.diff.reports import ReportError
 from tests.diff.samples import (
     AZURE_VAULT,
+    PRIVATE_KEY,
+    ROTATING,
     TRANSIT_KEY,
     ReportBuilder,
     build_sample,
@@ -479,3 +481,22 @@ def test_aws_secret_immediate_delete_not_held() -> None:
 
     assert ImpactKind.NAME_HELD not in _kinds(impacts, urns["aws_secret"])
     assert ImpactKind.STORE_DELETED in _kinds(impacts, urns["aws_secret"])
+
+
+def test_replacement_trigger_follows_replaced_dependency() -> None:
+    builder = ReportBuilder()
+    rotation = builder.add(ROTATING, "auth-service-jwt-signing-key-a-rotation")
+    key = builder.add(
+        PRIVATE_KEY,
+        "auth-service-jwt-signing-key-a",
+        props={"algorithm": "ECDSA", "ecdsaCurve": "P256"},
+        depends_on=(rotation,),
+        replacementTrigger="2026-11-01T00:00:00Z",
+    )
+    base = builder.report()
+    head = changed_copy(base)
+    resource(head, rotation)["props"]["triggers"] = {"reason": "leak"}
+
+    diff = compare_reports(base, head)
+
+    assert _action(diff, key) is Action.REPLACE, "its trigger may derive from it"
