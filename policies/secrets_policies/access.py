@@ -20,7 +20,8 @@ from pulumi_policy import EnforcementLevel, Policy, PolicyResource, ReportViolat
 
 from . import aws, azure, gcp
 from .framework import Declared, StackView, Thresholds, stack_policy
-from .hcl import path_matches
+from .hcl import PathRule, path_matches
+from .values import UNKNOWN
 from .vault_access import APPROLE_ROLE, JWT_ROLE, VAULT_POLICY, readable_rules
 from .vault_kv import SECRET_V2
 
@@ -91,45 +92,76 @@ class Ownership:
         return self.view.service_of(grant)
 
 
-def vault_grants(view: StackView, owners: Ownership) -> Iterator[AccessGrant]:
-    policies = {
-        str(p.props.get("name")): readable_rules(p.props.get("policy")) or []
-        for p in view.of_type(VAULT_POLICY)
-    }
-    secrets = view.of_type(SECRET_V2)
+def vault_grants(
+    view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
+) -> Iterator[AccessGrant]:
+    rules_by_policy = _policy_rules(view, unverifiable)
+    secret_paths = _secret_data_paths(view, unverifiable)
     for role in view.of_type(APPROLE_ROLE) + view.of_type(JWT_ROLE):
-        role_service = owners.of_resource(role)
-        role_name = str(role.props.get("roleName") or role.name)
-        backend = "approle" if role.type == APPROLE_ROLE else "jwt"
-        for policy_name in _string_list(role.props.get("tokenPolicies")):
-            for secret in secrets:
-                if _vault_reads(policies.get(policy_name, []), secret):
-                    yield AccessGrant(
-                        store="vault",
-                        identity=f"vault {backend} role {role_name}",
-                        identity_service=role_service,
-                        secret=secret.name,
-                        secret_urn=secret.urn,
-                        secret_service=owners.of_resource(secret),
-                        granted_by=role.name,
-                        granted_by_urn=role.urn,
-                    )
+        policies = role.props.get("tokenPolicies")
+        if not isinstance(policies, list) or UNKNOWN in policies:
+            unverifiable.append(_unverifiable(role, "tokenPolicies"))
+            continue
+        rules = [rule for name in policies for rule in rules_by_policy.get(name, [])]
+        for secret, data_path in secret_paths:
+            if _reads(rules, data_path):
+                yield _vault_grant(role, secret, owners)
 
 
-def _vault_reads(rules: list, secret: Declared) -> bool:
-    mount, name = secret.props.get("mount"), secret.props.get("name")
-    if not isinstance(mount, str) or not isinstance(name, str):
-        return False
-    data_path = f"{mount.strip('/')}/data/{name}"
+def _reads(rules: list[PathRule], data_path: str) -> bool:
     return any(
         rule.grants_read() and path_matches(rule.path, data_path) for rule in rules
     )
 
 
-def _string_list(value: object) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, str)]
+def _policy_rules(
+    view: StackView, unverifiable: list[UnverifiableGrant]
+) -> dict[str, list[PathRule]]:
+    """Return the readable path rules of each Vault policy, by policy name."""
+    rules_by_policy: dict[str, list[PathRule]] = {}
+    for policy in view.of_type(VAULT_POLICY):
+        rules = readable_rules(policy.props.get("policy"))
+        name = policy.props.get("name")
+        if rules is None or not isinstance(name, str):
+            unverifiable.append(_unverifiable(policy, "name or policy document"))
+            continue
+        rules_by_policy[name] = rules
+    return rules_by_policy
+
+
+def _secret_data_paths(
+    view: StackView, unverifiable: list[UnverifiableGrant]
+) -> list[tuple[Declared, str]]:
+    """Return each KV v2 secret with the API path a read of its data uses.
+
+    An unknown mount path is taken from the mount resource it comes from.
+    """
+    paths = []
+    for secret in view.of_type(SECRET_V2):
+        mount, name = secret.props.get("mount"), secret.props.get("name")
+        if not isinstance(mount, str):
+            sources = [m.props.get("path") for m in view.dependencies(secret, "mount")]
+            mount = next((path for path in sources if isinstance(path, str)), None)
+        if not isinstance(mount, str) or not isinstance(name, str):
+            unverifiable.append(_unverifiable(secret, "mount or name"))
+            continue
+        paths.append((secret, f"{mount.strip('/')}/data/{name}"))
+    return paths
+
+
+def _vault_grant(role: Declared, secret: Declared, owners: Ownership) -> AccessGrant:
+    role_name = str(role.props.get("roleName") or role.name)
+    backend = "approle" if role.type == APPROLE_ROLE else "jwt"
+    return AccessGrant(
+        store="vault",
+        identity=f"vault {backend} role {role_name}",
+        identity_service=owners.of_resource(role),
+        secret=secret.name,
+        secret_urn=secret.urn,
+        secret_service=owners.of_resource(secret),
+        granted_by=role.name,
+        granted_by_urn=role.urn,
+    )
 
 
 def aws_principals(document: str) -> list[str] | None:
@@ -290,7 +322,7 @@ def collect_grants(
     """Return every access grant in the stack and the grants that cannot be read."""
     owners = Ownership(view)
     unverifiable: list[UnverifiableGrant] = []
-    grants = list(vault_grants(view, owners))
+    grants = list(vault_grants(view, owners, unverifiable))
     grants += aws_grants(view, owners, unverifiable)
     grants += azure_grants(view, owners, unverifiable)
     grants += gcp_grants(view, owners, unverifiable)

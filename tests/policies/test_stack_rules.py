@@ -444,6 +444,23 @@ def test_access_isolation_unknown_document_flagged() -> None:
     assert any("preview" in message for message, _ in found), "unknown policy passed"
 
 
+def test_access_isolation_unknown_mount_resolved() -> None:
+    hcl = 'path "auth-service/kv/data/*" { capabilities = ["read"] }'
+    resources = two_vault_services(hcl)
+    for resource in resources:
+        if resource.type == SECRET_V2:
+            resource.props["mount"] = UNKNOWN_STRING_VALUE
+    found = check_stack("service-access-isolation", resources)
+    assert names(found) == ["llm-service-approle"], found
+
+
+def test_access_isolation_unknown_token_policies_flagged() -> None:
+    resources = vault_service("auth-service")
+    resources[-1].props["tokenPolicies"] = UNKNOWN_STRING_VALUE
+    found = check_stack("service-access-isolation", resources)
+    assert names(found) == ["auth-service-approle"], found
+
+
 def test_access_report_lists_gcp_member() -> None:
     resources = [
         Res(SERVICE, "auth-service", {}),
