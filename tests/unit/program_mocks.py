@@ -348,13 +348,24 @@ def _run(stack: str, program: Callable[[], Any]) -> PlatformBuild:
     try:
         _sync_await(run_pulumi_func(resolve_outputs))
     finally:
-        loop.close()
+        _close_loop(loop)
     return PlatformBuild(
         resources=list(monitor.registrations),
         outputs=resolved["outputs"],
         outputs_secret=resolved["secret"],
         generated_secrets=list(mocks.generated_secrets),
     )
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed build left running, then close and unset the loop."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 def load_stack(stack: str) -> StackConfig:
