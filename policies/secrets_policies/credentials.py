@@ -225,9 +225,6 @@ def build() -> list[Policy]:
             check=check_random_triggers,
             settings=_trigger_settings(),
         ),
-        # TODO: policies/config/*.json run this rule as advisory. The shipped
-        # signing keys set only replacement_trigger, which policies cannot see.
-        # Make it mandatory once the keys also declare depends_on.
         stack_policy(
             name="signing-key-rotation-trigger",
             description=(
