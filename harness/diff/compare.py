@@ -36,7 +36,13 @@ from harness.diff.replacement import (
     output_changes,
     rule_for,
 )
-from harness.diff.reports import PEM_MARK, SECRET_MARK, ReportIndex, ReportResource
+from harness.diff.reports import (
+    PEM_MARK,
+    SECRET_MARK,
+    ReportError,
+    ReportIndex,
+    ReportResource,
+)
 
 ANY_INPUT = "*"
 """Placeholder for an input the report cannot name."""
@@ -100,10 +106,19 @@ def compare_reports(base: Mapping[str, Any], head: Mapping[str, Any]) -> ReportD
     """Return what changes from the base report to the head report."""
     base_index = ReportIndex(base, "base report")
     head_index = ReportIndex(head, "head report")
+    _require_same_stack(base_index, head_index)
 
     direct = _direct_changes(base_index, head_index)
     cascaded = _cascade(direct, base_index, head_index)
     return ReportDiff(base_index, head_index, tuple(_in_order(cascaded, head_index)))
+
+
+def _require_same_stack(base: ReportIndex, head: ReportIndex) -> None:
+    if base.stack and head.stack and base.stack != head.stack:
+        raise ReportError(
+            f"base report is for stack {base.stack!r} but the head report is for "
+            f"{head.stack!r}: compare reports of the same stack"
+        )
 
 
 def _direct_changes(base: ReportIndex, head: ReportIndex) -> dict[str, ResourceChange]:

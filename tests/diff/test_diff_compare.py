@@ -500,3 +500,17 @@ def test_replacement_trigger_follows_replaced_dependency() -> None:
     diff = compare_reports(base, head)
 
     assert _action(diff, key) is Action.REPLACE, "its trigger may derive from it"
+
+
+def test_reports_of_different_stacks_rejected() -> None:
+    base = _report_for_stack("dev")
+    head = _report_for_stack("prod")
+
+    with pytest.raises(ReportError, match="stack 'dev' but the head report"):
+        compare_reports(base, head)
+
+
+def _report_for_stack(stack: str) -> dict[str, Any]:
+    report, _ = build_sample()
+    report["stack"] = stack
+    return report
