@@ -69,7 +69,11 @@ def _apply_and_verify(info: ServerInfo, stack: str) -> int:
     # shutdown; the failure itself is reported once, by name and API path.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     progress = Progress()
-    applied = apply_stack(info, stack, on_progress=progress.update)
+    try:
+        applied = apply_stack(info, stack, on_progress=progress.update)
+    except ApplyFailed:
+        progress.interrupt()
+        raise
     progress.finish(applied.mocks)
 
     results = applied.verify()

@@ -39,6 +39,12 @@ class Progress:
                 self._stream.write(f"applying: {done} resources done\n")
                 self._stream.flush()
 
+    def interrupt(self) -> None:
+        """End the in-place progress line before an error is printed."""
+        if self._interactive:
+            self._stream.write("\n")
+            self._stream.flush()
+
     def finish(self, mocks: LocalApplyMocks) -> None:
         """Print the final count by category."""
         if self._interactive:

@@ -272,8 +272,3 @@ def _is_healthy(address: str) -> bool:
     if isinstance(status, dict):
         return bool(status.get("initialized")) and not status.get("sealed", True)
     return False
-
-
-def root_client(info: ServerInfo) -> hvac.Client:
-    """Return an hvac client authenticated with the dev root token."""
-    return hvac.Client(url=info.address, token=info.root_token, timeout=30)

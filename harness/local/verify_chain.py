@@ -164,7 +164,9 @@ def _certificate_pool(applied: list[AppliedResource]) -> dict[bytes, IssuedCerti
         for pem, is_own in _certificates_of(record):
             certificate = _load(pem)
             fingerprint = _fingerprint(certificate)
-            if is_own or fingerprint not in pool:
+            # A certificate passed on as an input (set-signed) keeps the
+            # validity declared by the resource that issued it.
+            if fingerprint not in pool or (is_own and declared is not None):
                 pool[fingerprint] = IssuedCertificate(
                     certificate, declared if is_own else None
                 )
