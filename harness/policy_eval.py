@@ -82,8 +82,10 @@ class Evaluation:
 
 def load_pack(policies_dir: Path) -> PolicyPack:
     """Import `secrets_policies` from `policies_dir` and build its policies."""
-    if str(policies_dir) not in sys.path:
-        sys.path.insert(0, str(policies_dir))
+    _forget_other_pack(policies_dir)
+    # The pack's own modules import each other relatively, so the directory is
+    # needed on the path for the top-level import only.
+    sys.path.insert(0, str(policies_dir))
     try:
         module = importlib.import_module(PACK_MODULE)
         policies = list(module.build_policies())
@@ -92,6 +94,8 @@ def load_pack(policies_dir: Path) -> PolicyPack:
             f"cannot load the policy pack from {policies_dir / PACK_MODULE}: "
             f"{type(error).__name__}: {error}"
         ) from error
+    finally:
+        sys.path.remove(str(policies_dir))
 
     level = pack_enforcement_level(policies_dir / "__main__.py")
     return PolicyPack(
@@ -100,6 +104,17 @@ def load_pack(policies_dir: Path) -> PolicyPack:
         getattr(module, "access_report", None),
         getattr(module, "format_access_report", None),
     )
+
+
+def _forget_other_pack(policies_dir: Path) -> None:
+    """Drop a pack imported from another directory, so this one is imported."""
+    loaded = sys.modules.get(PACK_MODULE)
+    location = Path(getattr(loaded, "__file__", None) or policies_dir).resolve()
+    if loaded is None or location.is_relative_to(policies_dir.resolve()):
+        return
+    for name in list(sys.modules):
+        if name == PACK_MODULE or name.startswith(f"{PACK_MODULE}."):
+            del sys.modules[name]
 
 
 def pack_enforcement_level(pack_main: Path) -> EnforcementLevel:
