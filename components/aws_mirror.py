@@ -122,7 +122,7 @@ class AwsSecretMirror(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{self._name}-{credential.name}-version",
             secret_id=secret.id,
-            secret_string=pulumi.Output.json_dumps(credential.fields),
+            secret_string=credential.secret_document(),
             opts=self._provider_options(),
         )
         if self._args.principal_arn is not None:

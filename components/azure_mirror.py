@@ -141,7 +141,7 @@ class AzureSecretMirror(pulumi.ComponentResource):
     def _create_secret(self, credential: StoredCredential) -> keyvault.Secret:
         store = self._args.store
         properties = keyvault.SecretPropertiesArgs(
-            value=pulumi.Output.json_dumps(credential.fields),
+            value=credential.secret_document(),
             content_type="application/json",
             attributes=keyvault.SecretAttributesArgs(
                 enabled=True,

@@ -37,6 +37,10 @@ class StoredCredential:
     next_rotation: pulumi.Input[str]
     """RFC 3339 time of the next scheduled rotation, from a `time.Rotating`."""
 
+    def secret_document(self) -> pulumi.Output[str]:
+        """Return the document as JSON, marked secret whatever its fields are."""
+        return pulumi.Output.secret(pulumi.Output.json_dumps(self.fields))
+
 
 @dataclass(frozen=True)
 class JwtSigningSlot:

@@ -140,7 +140,7 @@ class GcpSecretMirror(pulumi.ComponentResource):
         return secretmanager.SecretVersion(
             f"{self._name}-{credential.name}-version",
             secret=secret.id,
-            secret_data=pulumi.Output.json_dumps(credential.fields),
+            secret_data=credential.secret_document(),
             opts=self._provider_options(),
         )
 

@@ -204,7 +204,7 @@ class ServiceSecrets(pulumi.ComponentResource):
                 f"{self._name}-{credential.name}-kv",
                 mount=mount_path,
                 name=self.kv_location.secret_name(credential.name),
-                data_json=pulumi.Output.json_dumps(credential.fields),
+                data_json=credential.secret_document(),
                 opts=vault_options(self),
             )
 

@@ -270,6 +270,26 @@ def test_kv_secret_data_is_secret() -> None:
     assert marked, "auth-service-postgres-password-kv dataJson is not marked secret"
 
 
+SECRET_DOCUMENT_INPUTS = [
+    ("vault:kv/secretV2:SecretV2", "dataJson"),
+    ("aws:secretsmanager/secretVersion:SecretVersion", "secretString"),
+    ("azure-native:keyvault:Secret", "properties"),
+    ("gcp:secretmanager/secretVersion:SecretVersion", "secretData"),
+]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize(("type_token", "field"), SECRET_DOCUMENT_INPUTS)
+def test_stored_documents_marked_secret(
+    stack: str, type_token: str, field: str
+) -> None:
+    for registration in _of_type(stack, type_token):
+        value = registration.inputs[field]
+        # Compared first so that a failure does not print the value.
+        marked = value != _plain(value)
+        assert marked, f"{stack}: {registration.name} {field} is not marked secret"
+
+
 def test_missing_external_value_names_key() -> None:
     config = load_stack("dev")
     external_values = generate_external_values(config)
