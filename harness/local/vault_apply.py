@@ -20,7 +20,7 @@ from harness.local import generated, tls_certs, tls_material
 from harness.local import vault_auth_roles as auth_roles
 from harness.local import vault_engines as engines
 from harness.local import vault_pki as pki
-from harness.local.redaction import secret_strings
+from harness.local.redaction import redact, secret_strings
 from harness.local.vault_api import ApplyError, VaultApi
 from harness.local.vault_common import ApplyContext, ReadBack, VaultResult
 from harness.secret_values import unwrap_secrets
@@ -64,12 +64,20 @@ GENERATORS: dict[str, Generator] = {
     "tls:index/locallySignedCert:LocallySignedCert": tls_certs.locally_signed_cert,
 }
 CLOUD_PACKAGES = ("aws", "azure-native", "gcp")
-# Errors in the program's own inputs, reported like API errors.
-INPUT_ERRORS = (
-    ValueError,
-    tls_material.TlsInputError,
-    generated.GeneratedInputError,
-)
+
+
+class ResourceFailure(Exception):
+    """A resource that could not be created for a reason other than an API call.
+
+    Usually an input the provider would reject. The message names the
+    resource and never carries its secret inputs.
+    """
+
+    def __init__(self, args: pulumi.runtime.MockResourceArgs, error: Exception) -> None:
+        detail = redact(str(error), secret_strings(args.inputs))
+        if f"'{args.name}'" not in detail:
+            detail = f"{args.typ} '{args.name}': {type(error).__name__}: {detail}"
+        super().__init__(detail)
 
 
 @dataclass
@@ -123,9 +131,13 @@ class LocalApplyMocks(pulumi.runtime.Mocks):
             return f"{args.name}-id", dict(args.inputs)
         try:
             record = self._apply(args)
-        except (ApplyError, *INPUT_ERRORS) as error:
+        except ApplyError as error:
             self._remember(error)
             raise
+        except Exception as error:
+            failure = ResourceFailure(args, error)
+            self._remember(failure)
+            raise failure from None
         return self._record(record)
 
     def _apply(self, args: pulumi.runtime.MockResourceArgs) -> AppliedResource:

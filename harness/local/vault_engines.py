@@ -62,11 +62,7 @@ def apply_mount(ctx: ApplyContext) -> VaultResult:
         for key, field in MOUNT_CONFIG_INPUTS.items()
         if ctx.inputs.get(key) is not None
     }
-    body = api_body(
-        ctx.inputs,
-        skip=["path", *MOUNT_CONFIG_INPUTS],
-        renames={"sealWrap": "seal_wrap"},
-    )
+    body = api_body(ctx.inputs, skip=["path", *MOUNT_CONFIG_INPUTS])
     body["config"] = config
     ctx.send("POST", f"sys/mounts/{path}", body)
 

@@ -12,7 +12,7 @@ from pulumi.runtime import MockResourceArgs
 
 from harness.local.server import DevServer, ServerInfo
 from harness.local.vault_api import ApplyError
-from harness.local.vault_apply import LocalApplyMocks
+from harness.local.vault_apply import LocalApplyMocks, ResourceFailure
 from harness.secret_values import wrap_secret
 
 pytestmark = pytest.mark.integration
@@ -114,3 +114,20 @@ def test_unknown_vault_type_skipped(server: ServerInfo) -> None:
     mocks.new_resource(args)
 
     assert mocks.count("skipped") == 1, "counted as a type without a local applier"
+
+
+def test_bad_input_names_resource(server: ServerInfo) -> None:
+    mocks = LocalApplyMocks(server.address, server.root_token)
+    key_pem = wrap_secret("not a PEM key")
+    args = _args(
+        "tls:index/selfSignedCert:SelfSignedCert",
+        "broken-root",
+        {"privateKeyPem": key_pem, "validityPeriodHours": 1},
+    )
+
+    with pytest.raises(ResourceFailure) as raised:
+        mocks.new_resource(args)
+
+    assert "'broken-root'" in str(raised.value), "message names the resource"
+    assert "not a PEM key" not in str(raised.value), "secret input in the message"
+    assert mocks.failure is raised.value, "first failure kept for the caller"
