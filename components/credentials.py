@@ -267,11 +267,11 @@ def _signing_key_document(
 
 
 def _optional_key_id(public_key_pem: str | None) -> str | None:
-    # A runtime that does not generate keys (the offline check) has no PEM.
+    # Mocks that return no key outputs leave the PEM unset.
     return key_id(public_key_pem) if public_key_pem else None
 
 
 def _earliest(times: list[Any]) -> Any:
-    # Returns None when no time is known (a runtime without the time provider).
+    # Returns None when mocks return no rotation times.
     known = [value for value in times if value]
     return min(known) if known else None

@@ -108,7 +108,7 @@ def _generate_key(inputs: Mapping[str, Any]) -> Any:
         curve = {"P256": ec.SECP256R1(), "P384": ec.SECP384R1()}[inputs["ecdsaCurve"]]
         return ec.generate_private_key(curve)
     if algorithm == "RSA":
-        # The bits only shape the output; 2048 keeps the tests fast.
+        # Every RSA key is 2048 bits whatever the requested size, to keep tests fast.
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return ed25519.Ed25519PrivateKey.generate()
 
