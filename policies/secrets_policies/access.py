@@ -3,10 +3,10 @@
 Each identity (a Vault AppRole or JWT role, an AWS principal in a secret
 policy, an Azure principal in a role assignment, a GCP IAM member) is
 matched with the secrets its grants reach. An identity belongs to the
-service its name contains (`role/auth-service`, `auth-service@...`) or,
-failing that, to the service whose component declares the grant; a secret
-belongs to the service whose component declares it, or whose name it
-starts with.
+service its name contains (`role/auth-service`, `auth-service@...`). Without
+one, it belongs to the service whose component declares the grant. A secret
+belongs to the service whose component declares it, or whose name it starts
+with.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Ownership:
             for p in view.of_type(VAULT_POLICY)
             if isinstance(p.props.get("name"), str)
         }
-        # Longest first, so "llm-service" wins over a service named "llm".
+        # Longest name first, so "llm-service" matches before a service "llm".
         self.services = sorted(names, key=len, reverse=True)
 
     def of_resource(self, resource: Declared) -> str | None:

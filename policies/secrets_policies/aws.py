@@ -22,7 +22,7 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 KMS_KEY = "aws:kms/key:Key"
 AWS_MANAGED_ALIAS_MARKER = "alias/aws/"
-# What AWS applies when the property is absent.
+# AWS defaults for absent properties.
 DEFAULT_KEY_ROTATION_DAYS = 365
 DEFAULT_RECOVERY_WINDOW_DAYS = 30
 

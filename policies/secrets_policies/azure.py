@@ -15,7 +15,7 @@ SECRET = "azure-native:keyvault:Secret"
 
 VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]")
 SECRET_NAME = re.compile(r"[A-Za-z0-9-]{1,127}")
-# What Azure applies when softDeleteRetentionInDays is absent.
+# Azure's retention when softDeleteRetentionInDays is absent.
 DEFAULT_SOFT_DELETE_DAYS = 90
 
 

@@ -50,7 +50,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class Declared:
-    """A resource as a policy sees it: plain props, options and references."""
+    """A resource as a stack policy receives it, with plain props."""
 
     urn: str
     type: str
@@ -66,7 +66,7 @@ class Declared:
 
 @dataclass
 class ResourceCheckArgs:
-    """What a resource check reads: plain props, options and thresholds."""
+    """Input of a resource check: plain props, options and thresholds."""
 
     resource_type: str
     name: str
@@ -205,7 +205,7 @@ class StackView:
 
         The SDK records a property dependency entry, empty or not, for every
         input it sends, so the keys tell inputs from provider-computed
-        outputs. A dump without property dependencies holds inputs as props.
+        outputs. A dump without property dependencies carries inputs as props.
         """
         if resource.property_dependency_urns:
             return prop in resource.property_dependency_urns

@@ -12,8 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 
-# A quoted string (kept) or a comment (dropped); strings come first so a path
-# like "a/*" is never read as the start of a block comment.
+# A quoted string, which is kept, or a comment, which is dropped. Strings come
+# first, so a path like "a/*" is never read as the start of a block comment.
 _STRING_OR_COMMENT = re.compile(
     r'"(?:[^"\\]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.DOTALL
 )

@@ -14,8 +14,8 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": SECONDS_PER_DAY}
 def duration_seconds(value: object) -> float | None:
     """Return seconds for an int, a digit string or a Vault duration ("720h").
 
-    Returns `None` for a value that is none of these, `UNKNOWN` stays
-    `UNKNOWN` for the caller to handle.
+    Returns `None` for any other value, `UNKNOWN` included, so the caller
+    checks for `UNKNOWN` first when it needs to tell the two apart.
     """
     if isinstance(value, bool):
         return None
