@@ -244,6 +244,8 @@ def _validate_stack(
             Violation(policy.name, _reported_level(settings.level), urn, message)
         )
 
+    # NOTE: under the engine the list also holds the root stack and the
+    # default providers; here it holds the program's registrations only.
     args = StackValidationArgs(
         policy_resources(resources, props), dict(settings.properties)
     )
