@@ -16,7 +16,7 @@ from .framework import (
     stack_policy,
 )
 from .units import number
-from .values import UNKNOWN
+from .values import UNKNOWN, Unknown
 
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 RANDOM_STRING = "random:index/randomString:RandomString"
@@ -51,8 +51,8 @@ def ceiling_setting(credential: Declared) -> str:
     return "maxOtherDays"
 
 
-def rotation_days(rotating: Declared) -> float | None:
-    """Return the longest rotation period of a Rotating in days.
+def rotation_days(rotating: Declared) -> float | Unknown | None:
+    """Return the rotation period of a Rotating in days, rounded up.
 
     Returns `None` when no period is set, `UNKNOWN` when one is unknown.
     """
@@ -60,7 +60,7 @@ def rotation_days(rotating: Declared) -> float | None:
     for field, days in DAYS_PER_PERIOD_FIELD.items():
         value = rotating.props.get(field)
         if value is UNKNOWN:
-            return UNKNOWN  # type: ignore[return-value]
+            return UNKNOWN
         total += (number(value) or 0) * days
     return total if total > 0 else None
 
@@ -122,7 +122,7 @@ def _trigger_problem(triggers: list[Declared], prop: str, ceiling: int) -> str |
     periods = [rotation_days(trigger) for trigger in triggers]
     if any(period is UNKNOWN for period in periods):
         return "the rotation period cannot be verified during preview; use a literal."
-    known = [period for period in periods if period is not None]
+    known = [period for period in periods if isinstance(period, float)]
     if not known:
         return "its time.Rotating sets no rotation period; set rotationDays."
     if min(known) > ceiling:
