@@ -52,7 +52,7 @@ def ceiling_setting(credential: Declared) -> str:
 
 
 def rotation_days(rotating: Declared) -> float | Unknown | None:
-    """Return the rotation period of a Rotating in days, rounded up.
+    """Return an upper bound of a Rotating's period in days (31-day months).
 
     Returns `None` when no period is set, `UNKNOWN` when one is unknown.
     """
