@@ -27,6 +27,7 @@ import requests
 
 HOST = "127.0.0.1"
 AUDIT_DEVICE_PATH = "local-file"
+DEV_MODE_KV_PATH = "secret"
 START_TIMEOUT_SECONDS = 20.0
 STOP_TIMEOUT_SECONDS = 10.0
 LOG_TAIL_LINES = 8
@@ -143,6 +144,7 @@ class DevServer:
         self._process = self._spawn(binary, port, info)
         self._pid = self._process.pid
         self._wait_until_healthy(info)
+        _remove_dev_mounts(info)
         return info
 
     def _choose_port(self) -> int:
@@ -261,6 +263,22 @@ class DevServer:
         """Leave the server and its directory in place after this object is done."""
         self._process = None
         self._keep_workdir = True
+
+
+def _remove_dev_mounts(info: ServerInfo) -> None:
+    """Disable the KV engine that dev mode mounts at `secret/`.
+
+    A real server starts without it, and the shared KV layout mounts its own
+    engine at that path.
+    """
+    client = hvac.Client(url=info.address, token=info.root_token, timeout=10)
+    try:
+        client.adapter.delete(f"/v1/sys/mounts/{DEV_MODE_KV_PATH}")
+    except (requests.RequestException, hvac.exceptions.VaultError) as error:
+        raise ServerError(
+            f"could not disable the dev-mode mount '{DEV_MODE_KV_PATH}/' at "
+            f"{info.address} ({type(error).__name__})"
+        ) from None
 
 
 def _is_healthy(address: str) -> bool:

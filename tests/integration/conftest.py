@@ -46,3 +46,11 @@ def tls_pki_stack() -> Iterator[AppliedStack]:
     pki = stack_section("local", "pki")
     pki["backend"] = "tls"
     yield from _apply_on_fresh_server({"pki": pki})
+
+
+@pytest.fixture(scope="session")
+def shared_kv_stack() -> Iterator[AppliedStack]:
+    """The local stack with `vault.kvLayout: shared`, applied and verified."""
+    vault = stack_section("local", "vault")
+    vault["kvLayout"] = "shared"
+    yield from _apply_on_fresh_server({"vault": vault})

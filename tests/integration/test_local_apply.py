@@ -116,3 +116,11 @@ def test_tls_backend_uses_no_vault_pki(tls_pki_stack: AppliedStack) -> None:
         "pki.backend: tls must not declare Vault PKI resources"
     )
     assert "tls:index/locallySignedCert:LocallySignedCert" in types
+
+
+def test_shared_kv_layout_all_checks_hold(shared_kv_stack: AppliedStack) -> None:
+    access = _of_kind(shared_kv_stack, "access")
+
+    assert access, "the shared layout ran no access check"
+    for result in shared_kv_stack.results:
+        assert result.passed, _describe(result)

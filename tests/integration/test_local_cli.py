@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from harness.local import cli
+from harness.local import server as server_module
 from harness.local.apply import LocalApply, apply_stack
 from harness.local.server import is_port_free
 
@@ -102,3 +104,28 @@ def test_cli_unknown_stack_exits_two(capsys: pytest.CaptureFixture[str]) -> None
     error = capsys.readouterr().err
     assert status == cli.EXIT_NOT_APPLIED, f"exit {status}"
     assert "no-such-stack" in error, f"message does not name the stack: {error}"
+
+
+def test_cli_missing_bao_exits_two(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server_module.shutil, "which", lambda *_, **__: None)
+
+    status = cli.main([])
+
+    error = capsys.readouterr().err
+    assert status == cli.EXIT_NOT_APPLIED, f"exit {status}"
+    assert "'bao' not found" in error, f"message does not name the binary: {error}"
+
+
+def test_cli_port_in_use_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+
+        status = cli.main(["--port", str(port)])
+
+    error = capsys.readouterr().err
+    assert status == cli.EXIT_NOT_APPLIED, f"exit {status}"
+    assert f"port {port}" in error, f"message does not name the port: {error}"
