@@ -140,7 +140,10 @@ def _unmarked_secret_warnings(outcome: Outcome) -> list[str]:
     found = []
     for resource in outcome.resources:
         for path in unmarked_secret_paths(resource.props, resource.name):
-            found.append(f"input {path} holds a secret value that is not marked secret")
-    for path in unmarked_secret_paths(outcome.outputs, "outputs"):
-        found.append(f"stack output {path} holds a secret value not marked secret")
+            found.append(f"input {path} contains a secret value not marked secret")
+    for name, value in outcome.outputs.items():
+        for path in unmarked_secret_paths(value, name):
+            found.append(
+                f"stack output {path} contains a secret value not marked secret"
+            )
     return found

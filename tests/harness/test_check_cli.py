@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.check import run_check
 from harness.check_mocks import CheckMocks
-from harness.program import run_program
+from harness.program import REPOSITORY_ROOT, run_program
 from harness.secret_values import PLACEHOLDER, secret_strings
 from tests.harness.conftest import SHIPPED_STACKS, CliRun, run_cli
 
@@ -167,3 +168,29 @@ def test_policy_on_check_report_passes(
     run = run_cli(["policy", str(dump), "--stack", stack])
 
     assert run.exit_code == 0, run.stdout[-3000:]
+
+
+def test_check_report_reproducible(shipped_checks: dict[str, CliRun], tmp_path: Path):
+    report = tmp_path / "again.json"
+
+    again = run_cli(["check", "--stack", "prod", "--json", str(report)], report)
+
+    assert again.report == shipped_checks["prod"].report, "two runs differ"
+
+
+def test_check_warns_unmarked_secret(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: leaky\nruntime: python\n")
+    config = {"config": {"leaky:token": {"secure": "v1:not-decryptable"}}}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(config))
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\npulumi.export('token', pulumi.Config().get('token'))\n"
+    )
+
+    outcome = run_check(
+        "dev", project_dir=tmp_path, policies_dir=REPOSITORY_ROOT / "policies"
+    )
+    printed = "\n".join(outcome.lines)
+
+    assert "stack output token contains a secret value" in printed, printed
+    assert PLACEHOLDER not in printed, "the placeholder was printed"
+    assert outcome.report()["outputs"]["token"] == "[secret]"
