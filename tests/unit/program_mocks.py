@@ -4,7 +4,8 @@
 registered resource (type, name, parent, camelCase inputs, options) and the
 resolved stack outputs. The mocks return plausible provider outputs: real
 keys from `cryptography`, random passwords, fixed rotation times. Values are
-cached by resource name, so two builds of one stack see the same outputs.
+cached by resource name and inputs, so two builds of one stack see the same
+outputs.
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ class PlatformMocks(Mocks):
         return str(resource_id), state
 
     def _generated(self, args: MockResourceArgs) -> dict[str, Any]:
-        key = f"{pulumi.get_stack()}::{args.typ}::{args.name}"
+        inputs = json.dumps(args.inputs, sort_keys=True, default=str)
+        key = f"{pulumi.get_stack()}::{args.typ}::{args.name}::{inputs}"
         with self._lock:
             if key not in _CACHE:
                 _CACHE[key] = self._outputs(args)
@@ -233,7 +235,7 @@ _PRODUCERS = {
 
 _SECRET_OUTPUTS = {"privateKeyPem", "privateKey", "result"}
 
-# Values handed out per resource, shared by every build in the test session.
+# Values handed out per resource and inputs, shared by every build in the session.
 _CACHE: dict[str, dict[str, Any]] = {}
 
 

@@ -705,3 +705,74 @@ def test_gcp_topic_publisher_is_service_agent() -> None:
     assert grant["member"] == agent.state["member"], "publisher member"
     assert grant["role"] == "roles/pubsub.publisher", "publisher role"
     assert agent.inputs["service"] == "secretmanager.googleapis.com", "agent service"
+
+
+# Config variants
+
+
+def _build_variant(**changes: Any) -> PlatformBuild:
+    config = dataclasses.replace(load_stack("dev"), **changes)
+    return build_platform(config, generate_external_values(config))
+
+
+def test_no_ci_issuer_declares_no_jwt_login() -> None:
+    config = load_stack("dev")
+    build = _build_variant(vault=dataclasses.replace(config.vault, jwt=None))
+
+    assert build.of_type("vault:jwt/authBackend:AuthBackend") == [], "JWT backend"
+    assert build.of_type("vault:jwt/authBackendRole:AuthBackendRole") == [], "roles"
+    assert build.outputs["vault"]["jwtPath"] is None, "vault.jwtPath output"
+
+
+def test_no_mirrors_declares_no_cloud_resource() -> None:
+    build = _build_variant(mirrors=())
+
+    cloud = [
+        r.name
+        for r in build.resources
+        if r.type.split(":")[0] in ("aws", "azure-native", "gcp", "pulumi")
+    ]
+
+    assert cloud == [], "cloud resources declared with mirrors: []"
+
+
+@pytest.mark.parametrize(
+    ("key_algorithm", "tls_inputs", "vault_inputs"),
+    [
+        ("ECDSA-P256", {"algorithm": "ECDSA", "ecdsaCurve": "P256"}, ("ec", 256)),
+        ("ECDSA-P384", {"algorithm": "ECDSA", "ecdsaCurve": "P384"}, ("ec", 384)),
+        ("RSA-2048", {"algorithm": "RSA", "rsaBits": 2048}, ("rsa", 2048)),
+        ("RSA-4096", {"algorithm": "RSA", "rsaBits": 4096}, ("rsa", 4096)),
+        ("ED25519", {"algorithm": "ED25519"}, ("ed25519", 0)),
+    ],
+)
+def test_pki_key_algorithm_reaches_both_backends(
+    key_algorithm: str, tls_inputs: dict[str, Any], vault_inputs: tuple[str, int]
+) -> None:
+    pki = dataclasses.replace(load_stack("dev").pki, key_algorithm=key_algorithm)
+    tls_build = _build_variant(pki=pki)
+    vault_build = _build_variant(pki=dataclasses.replace(pki, backend="vault"))
+
+    tls_key = tls_build.named("platform-ca-key").inputs
+    root = vault_build.named("platform-ca-root").inputs
+
+    assert tls_key == tls_inputs, f"{key_algorithm}: platform-ca-key inputs"
+    assert (root["keyType"], root["keyBits"]) == vault_inputs, f"{key_algorithm}"
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "key_type"), [("RS256", "RSA"), ("EdDSA", "OKP")]
+)
+def test_jwks_follows_service_algorithm(algorithm: str, key_type: str) -> None:
+    config = load_stack("dev")
+    auth = config.services[0]
+    assert auth.jwt is not None, "auth-service jwt"
+    auth = dataclasses.replace(
+        auth, jwt=dataclasses.replace(auth.jwt, algorithm=algorithm)
+    )
+
+    build = _build_variant(services=(auth, *config.services[1:]))
+
+    keys = build.outputs["services"]["auth-service"]["jwks"]["keys"]
+    assert [key["kty"] for key in keys] == [key_type, key_type], f"{algorithm} kty"
+    assert [key["alg"] for key in keys] == [algorithm, algorithm], f"{algorithm} alg"
