@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
@@ -10,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from stack_config import parse_stack_config, read_stack_file
 from tests.unit.program_mocks import (
+    REPOSITORY_ROOT,
     PlatformBuild,
     Registration,
     build_platform,
@@ -307,28 +308,26 @@ BILLING_FAMILIES = [
 ]
 
 
+# The entry a user adds under `secrets-platform:services` in Pulumi.dev.yaml.
+BILLING_SERVICE_ENTRY = {
+    "databases": ["postgres"],
+    "jwt": {"algorithm": "ES256", "refreshTokenSecret": False},
+    "tls": {"serverNames": ["billing.dev.internal"], "client": False},
+    "apiTokens": ["invoices"],
+    "transitKeys": ["card-tokens"],
+    "external": ["stripe-api-key"],
+    "identities": {
+        "aws": "arn:aws:iam::111111111111:role/billing-service",
+        "gcp": "billing-service@example-dev.iam.gserviceaccount.com",
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def fourth_service_build() -> PlatformBuild:
-    config = load_stack("dev")
-    template = config.services[0]
-    billing = dataclasses.replace(
-        template,
-        name="billing-service",
-        databases=("postgres",),
-        api_tokens=("invoices",),
-        transit_keys=("card-tokens",),
-        external=("stripe-api-key",),
-        tls=dataclasses.replace(template.tls, server_names=("billing.dev.internal",))
-        if template.tls
-        else None,
-        identities=dataclasses.replace(
-            template.identities,
-            aws="arn:aws:iam::111111111111:role/billing-service",
-            gcp="billing-service@example-dev.iam.gserviceaccount.com",
-        ),
-        ci_bound_claims=(("repository", "example-org/billing-service"),),
-    )
-    config = dataclasses.replace(config, services=(*config.services, billing))
+    raw = read_stack_file(REPOSITORY_ROOT / "Pulumi.dev.yaml")
+    raw["services"] = {**raw["services"], "billing-service": BILLING_SERVICE_ENTRY}
+    config = parse_stack_config(raw)
     return build_platform(config, generate_external_values(config))
 
 
