@@ -161,11 +161,10 @@ class ServiceCredentials(pulumi.ComponentResource):
         self.credentials.append(self._signing_key_credential(jwt.algorithm, days))
 
     def _create_slot_rotations(self, days: int) -> tuple[time.Rotating, time.Rotating]:
-        # Each slot lives 2N days and slot b starts N days after slot a, so the
-        # slots rotate N days apart and the JWKS always carries the current key
-        # and the one it replaced. Slot a has no base, so no time is pinned.
-        # Slot b ignores later moves of its base, which would otherwise replace
-        # it whenever slot a rotates.
+        # Both slots live 2N days and slot b's base trails slot a's by N days, so
+        # they rotate N days apart and the JWKS holds the current and previous
+        # key. No time is pinned, and slot b ignores moves of its base, which
+        # would otherwise replace it each time slot a rotates.
         rotation_a = self._create_rotation("jwt-signing-key-a", 2 * days)
         offset = time.Offset(
             f"{self._name}-jwt-signing-key-b-offset",
