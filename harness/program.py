@@ -67,6 +67,8 @@ class RegisteredResource:
     id: str = ""
     state: dict[str, Any] = field(default_factory=dict)
     """The outputs the mocks returned for it."""
+    replacement_trigger: Any = None
+    """The `replacement_trigger` option's value; None when it is not set."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider,
             id=response.id,
             state=self.resources[response.urn].state,
+            replacement_trigger=_replacement_trigger(request),
         )
         with self._lock:
             self.registered.append(resource)
@@ -166,6 +169,12 @@ def _with_leaf_secrets(properties: struct_pb2.Struct) -> dict[str, Any]:
     `value`; the analyzer converts the same way as here.
     """
     return json_format.MessageToDict(properties)
+
+
+def _replacement_trigger(request) -> Any:
+    if not request.HasField("replacement_trigger"):
+        return None
+    return json_format.MessageToDict(request.replacement_trigger)
 
 
 class _EngineLog(logging.Handler):

@@ -38,6 +38,7 @@ class Store(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=True,
+                replacement_trigger="2026-01-31T00:00:00Z",
                 delete_before_replace=True,
                 ignore_changes=["description"],
             ),
@@ -86,6 +87,7 @@ def test_run_program_records_options(stand_in_run: ProgramRun) -> None:
     assert mount.protect, "store-kv: protect was not recorded"
     assert mount.delete_before_replace, "store-kv: deleteBeforeReplace not recorded"
     assert mount.ignore_changes == ("description",), "store-kv: ignoreChanges"
+    assert mount.replacement_trigger == "2026-01-31T00:00:00Z", "store-kv: trigger"
 
 
 def test_run_program_records_parent_and_urn(stand_in_run: ProgramRun) -> None:
