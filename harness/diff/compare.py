@@ -228,6 +228,8 @@ def _cascade(
             if dependent.urn not in base:
                 continue
             updated = _follow(changes.get(dependent.urn), dependent, source)
+            if updated is None:
+                continue
             changes[dependent.urn] = updated
             if updated.is_replacement and dependent.urn not in replaced:
                 replaced.add(dependent.urn)
@@ -237,8 +239,23 @@ def _cascade(
 
 def _follow(
     current: ResourceChange | None, dependent: ReportResource, source: str
-) -> ResourceChange:
-    """Apply one replaced dependency to a dependent's change."""
+) -> ResourceChange | None:
+    """Apply one replaced dependency to a dependent's change.
+
+    Returns `current` unchanged (None when there is none) when no input of
+    the dependent takes a value from `source`, as with `depends_on` alone.
+    """
+    fed_inputs = [
+        name
+        for name in _inputs_fed_by(dependent, source)
+        if name not in dependent.ignore_changes
+    ]
+    forced = [name for name in fed_inputs if _input_forces(dependent, name)]
+    if dependent.has_replacement_trigger:
+        forced.append("replacementTrigger")
+    if not fed_inputs and not forced:
+        return current
+
     change = current or ResourceChange(
         dependent.urn,
         dependent.type,
@@ -246,11 +263,6 @@ def _follow(
         Action.UPDATE,
         known_type=_known(dependent.type),
     )
-    fed_inputs = _inputs_fed_by(dependent, source)
-    forced = [name for name in fed_inputs if _input_forces(dependent, name)]
-    if dependent.has_replacement_trigger:
-        forced.append("replacementTrigger")
-
     if forced:
         pairs = tuple((source, name) for name in sorted(set(forced)))
         return replace(
@@ -289,8 +301,6 @@ def _masked(value: Any) -> bool:
 
 def _input_forces(dependent: ReportResource, name: str) -> bool:
     """Tell whether a new value of the input makes the provider replace it."""
-    if name in dependent.ignore_changes:
-        return False
     if any(_top_level(path) in (name, "*") for path in dependent.replace_on_changes):
         return True
 

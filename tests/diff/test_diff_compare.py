@@ -514,3 +514,41 @@ def _report_for_stack(stack: str) -> dict[str, Any]:
     report, _ = build_sample()
     report["stack"] = stack
     return report
+
+
+def test_depends_on_alone_is_no_change() -> None:
+    builder = ReportBuilder()
+    rotation = builder.add(ROTATING, "auth-service-api-token-rotation")
+    key = builder.add(
+        PRIVATE_KEY,
+        "auth-service-api-signing-key",
+        props={"algorithm": "ED25519"},
+        depends_on=(rotation,),
+    )
+    builder.resources[-1]["propertyDependencies"] = {"algorithm": []}
+    base = builder.report()
+    head = changed_copy(base)
+    resource(head, rotation)["props"]["triggers"] = {"reason": "leak"}
+
+    diff = compare_reports(base, head)
+
+    assert _action(diff, key) is None, "no input of the key comes from the trigger"
+
+
+def test_ignored_input_from_replaced_is_no_change() -> None:
+    builder = ReportBuilder()
+    rotation = builder.add(ROTATING, "auth-service-jwt-signing-key-a-rotation")
+    follower = builder.add(
+        ROTATING,
+        "auth-service-jwt-signing-key-b-rotation",
+        props={"rfc3339": "2026-11-01T00:00:00Z", "rotationDays": 180},
+        feeds={"rfc3339": rotation},
+        ignoreChanges=["rfc3339"],
+    )
+    base = builder.report()
+    head = changed_copy(base)
+    resource(head, rotation)["props"]["triggers"] = {"reason": "leak"}
+
+    diff = compare_reports(base, head)
+
+    assert _action(diff, follower) is None, "rfc3339 is in ignoreChanges"
