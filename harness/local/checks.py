@@ -22,7 +22,7 @@ CheckKind = Literal["drift", "access", "chain", "transit", "ci"]
 class CheckResult:
     """One verification step: its kind, the service, the subject and the outcome.
 
-    `detail` says what was wrong; it never carries a secret value.
+    `detail` describes what was wrong and never contains a secret value.
     """
 
     kind: CheckKind
