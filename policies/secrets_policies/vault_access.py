@@ -134,6 +134,20 @@ def _misses_api_segment(path: str, mount_path: object) -> bool:
     return next_segment not in KV_V2_API_SEGMENTS
 
 
+def check_policy_names(
+    view: StackView, thresholds: Thresholds, report_violation: ReportViolation
+) -> None:
+    for policy in view.of_type(VAULT_POLICY):
+        service = view.service_of(policy)
+        if service is not None and policy.props.get("name") != service:
+            report_violation(
+                f"{resource_label(policy)}: the policy is declared by service "
+                f"{service} under another name; name it after the service, "
+                "which the path and role checks rely on.",
+                policy.urn,
+            )
+
+
 def check_role_policies(args: ResourceCheckArgs, report: Report) -> None:
     policies = args.props.get("tokenPolicies")
     role_name = args.props.get("roleName")
@@ -264,6 +278,12 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             check=check_kv_v2_api_paths,
+        ),
+        stack_policy(
+            name="vault-policy-named-for-service",
+            description="Each service's Vault policy is named after the service.",
+            level=mandatory,
+            check=check_policy_names,
         ),
         resource_policy(
             name="vault-auth-role-policies",

@@ -36,6 +36,7 @@ AZURE_SECRET = "azure-native:keyvault:Secret"
 STACK_POLICY_TESTS = {
     "vault-kv-secret-mount-reference": "test_secret_mount_",
     "vault-policy-kv-v2-api-paths": "test_kv_v2_paths_",
+    "vault-policy-named-for-service": "test_policy_name_",
     "vault-audit-device": "test_audit_device_",
     "credential-rotation-trigger": "test_rotation_trigger_",
     "signing-key-rotation-trigger": "test_signing_key_trigger_",
@@ -146,6 +147,19 @@ def test_kv_v2_paths_logical_flagged() -> None:
     found = check_stack(
         "vault-policy-kv-v2-api-paths", vault_service("auth-service", hcl)
     )
+    assert names(found) == ["auth-service-policy"], found
+
+
+def test_policy_name_matches_service_passes() -> None:
+    found = check_stack("vault-policy-named-for-service", vault_service("auth-service"))
+    assert found == [], f"a policy named after its service was flagged: {found}"
+
+
+def test_policy_name_other_flagged() -> None:
+    resources = vault_service("auth-service")
+    policy = next(r for r in resources if r.type == POLICY)
+    policy.props["name"] = "auth-service-admin"
+    found = check_stack("vault-policy-named-for-service", resources)
     assert names(found) == ["auth-service-policy"], found
 
 
