@@ -11,9 +11,11 @@ the schemas of the providers that the pinned SDKs bridge:
   `algorithm`, `ecdsaCurve` or `rsaBits` changes; a certificate or certificate
   request on any input change except `earlyRenewalHours`.
 - time (`hashicorp/terraform-provider-time`, bridged by pulumiverse-time):
-  `Rotating` and `Static` are replaced when `rfc3339` or `triggers` change.
-  `rotationDays` and the other `rotation*` inputs are updated in place: the
-  base time stays and the rotation time (`rotationRfc3339`) moves. The
+  `Rotating` and `Static` are replaced when `rfc3339` or `triggers` change,
+  an `Offset` only when `triggers` change. `rotationDays` and the other
+  `rotation*` inputs are updated in place: the base time stays and the
+  rotation time (`rotationRfc3339`) moves. An `Offset` recomputes its time in
+  place when `baseRfc3339` or an `offset*` input changes. The
   provider also replaces a `Rotating` at any run whose clock is past its
   rotation time, which no offline comparison can see.
 - vault (`hashicorp/terraform-provider-vault`): `ForceNew` inputs below, plus
@@ -108,6 +110,7 @@ _ROTATION_INPUTS = frozenset(
 )
 _OFFSET_INPUTS = frozenset(
     {
+        "baseRfc3339",
         "offsetDays",
         "offsetHours",
         "offsetMinutes",
@@ -175,7 +178,7 @@ RULES: dict[str, ReplacementRule] = {
     "time:index/offset:Offset": ReplacementRule(
         "time offset",
         Role.TRIGGER,
-        frozenset({"baseRfc3339", "triggers"}),
+        frozenset({"triggers"}),
         new_outputs=_OFFSET_INPUTS,
     ),
     "time:index/static:Static": ReplacementRule(
