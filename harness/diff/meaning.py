@@ -441,10 +441,9 @@ def _move_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
 def _schedule_impact(change: ResourceChange, diff: ReportDiff) -> Impact:
     inputs = ", ".join(f"`{name}`" for name in change.schedule_moved_by)
     summary = (
-        f"The rotation period changes ({inputs}): the next rotation time "
-        "moves, and the credentials keyed on this trigger rotate at that time. "
-        "The provider updates the trigger in place, so this change itself "
-        "rotates nothing."
+        f"{inputs} changed, so the next rotation time moves and the "
+        "credentials keyed on this trigger rotate at that time. The provider "
+        "updates the trigger in place, so this change itself rotates nothing."
     )
     followers = [r.name for r in _head_dependents(change.urn, diff.head)]
     return _impact(ImpactKind.ROTATION_SCHEDULE, change, diff, summary, followers)
