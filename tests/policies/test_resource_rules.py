@@ -593,3 +593,31 @@ def test_unknown_value_is_violation(
 ) -> None:
     found = check_resource(policy, resource_type, props)
     assert found, f"{policy} passed a {resource_type} with an unknown value"
+
+
+def string_leaves(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in string_leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in string_leaves(item)]
+    return []
+
+
+# Enumeration values a message names as the fix or the fault, not read values.
+MESSAGE_VOCABULARY = frozenset({"root", "cert_signing", "exported"})
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_violation_message_hides_values(case: Case) -> None:
+    resource_type = BAD_TYPE_OVERRIDES.get(case.policy, case.type)
+    found = check_resource(case.policy, resource_type, case.bad, case.config)
+    values = [
+        leaf
+        for leaf in string_leaves(case.bad)
+        if len(leaf) > 3 and leaf not in MESSAGE_VOCABULARY
+    ]
+    for message in found:
+        printed = [value for value in values if value in message]
+        assert printed == [], f"{case.policy} message prints {printed}"
