@@ -305,13 +305,21 @@ class ServiceCertificates(pulumi.ComponentResource):
     # Vault PKI backend
 
     def _create_vault_chain(self) -> None:
-        mount, signed = self._create_vault_intermediate()
+        mount = self._create_vault_mount()
+        signed = self._sign_vault_intermediate(mount)
+        installed = vault.pkisecret.SecretBackendIntermediateSetSigned(
+            f"{self._name}-intermediate-set-signed",
+            backend=mount.path,
+            certificate=signed.certificate,
+            opts=vault_options(self, protect=self._args.pki.protect_ca),
+        )
         self.intermediate_certificate_pem = signed.certificate
         self.chain_pem = pulumi.Output.concat(
             signed.certificate, "\n", self._args.authority.certificate_pem
         )
-        issued_after: list[pulumi.Resource] = [signed]
 
+        # Leaves are issued only once the mount has its signed intermediate.
+        issued_after: list[pulumi.Resource] = [installed]
         self.server = None
         self.client = None
         if self._server_names:
@@ -323,22 +331,24 @@ class ServiceCertificates(pulumi.ComponentResource):
                 mount, "client", [self._args.service], issued_after
             )
 
-    def _create_vault_intermediate(
-        self,
-    ) -> tuple[vault.Mount, vault.pkisecret.SecretBackendIntermediateSetSigned]:
-        protect = self._args.pki.protect_ca
+    def _create_vault_mount(self) -> vault.Mount:
         validity_days = self._args.pki.intermediate_validity_days
-        root_mount = self._args.authority.mount
-        assert root_mount is not None, "a Vault root CA always has a mount"
-
-        mount = vault.Mount(
+        return vault.Mount(
             f"{self._name}-pki",
             path=f"{self._args.service}/pki",
             type="pki",
             description=self._intermediate_common_name,
             max_lease_ttl_seconds=validity_days * 86400,
-            opts=vault_options(self, protect=protect),
+            opts=vault_options(self, protect=self._args.pki.protect_ca),
         )
+
+    def _sign_vault_intermediate(
+        self, mount: vault.Mount
+    ) -> vault.pkisecret.SecretBackendRootSignIntermediate:
+        protect = self._args.pki.protect_ca
+        root_mount = self._args.authority.mount
+        assert root_mount is not None, "a Vault root CA always has a mount"
+
         request = vault.pkisecret.SecretBackendIntermediateCertRequest(
             f"{self._name}-intermediate-csr",
             backend=mount.path,
@@ -349,23 +359,16 @@ class ServiceCertificates(pulumi.ComponentResource):
             key_bits=self._spec.vault_key_bits,
             opts=vault_options(self, protect=protect),
         )
-        signed = vault.pkisecret.SecretBackendRootSignIntermediate(
+        return vault.pkisecret.SecretBackendRootSignIntermediate(
             f"{self._name}-intermediate-signed",
             backend=root_mount.path,
             csr=request.csr,
             common_name=self._intermediate_common_name,
             organization=ORGANIZATION,
             max_path_length=0,
-            ttl=f"{_hours(validity_days)}h",
+            ttl=f"{_hours(self._args.pki.intermediate_validity_days)}h",
             opts=vault_options(self, protect=protect),
         )
-        installed = vault.pkisecret.SecretBackendIntermediateSetSigned(
-            f"{self._name}-intermediate-set-signed",
-            backend=mount.path,
-            certificate=signed.certificate,
-            opts=vault_options(self, protect=protect),
-        )
-        return mount, installed
 
     def _create_vault_leaf(
         self,
