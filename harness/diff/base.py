@@ -70,6 +70,11 @@ def _resolve_commit(ref: str, project_dir: Path) -> str:
         text=True,
         check=False,
     )
+    if "not a git repository" in result.stderr:
+        raise BaseReportError(
+            f"{project_dir} is not a git repository: --base-ref needs one, "
+            "or pass a saved report with --base FILE"
+        )
     if result.returncode != 0:
         raise BaseReportError(
             f"unknown git ref {ref!r}: give a branch, tag or commit of "

@@ -172,3 +172,11 @@ def test_report_for_ref_real_check_matches_direct_run(tmp_path: Path) -> None:
 
     assert base["resources"], "the check reported no resources"
     assert diff.is_empty, f"changed: {[change.name for change in diff.changes]}"
+
+
+def test_report_for_ref_outside_git_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+
+    with pytest.raises(BaseReportError, match="is not a git repository"):
+        report_for_ref("HEAD", "dev", plain)
