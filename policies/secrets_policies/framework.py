@@ -41,11 +41,14 @@ class Setting:
     description: str
 
     def schema(self) -> dict[str, Any]:
-        return {
+        schema = {
             "type": self.schema_type,
             "default": self.default,
             "description": self.description,
         }
+        if self.schema_type == "array":
+            schema["items"] = {"type": "string"}
+        return schema
 
 
 @dataclass(frozen=True)
