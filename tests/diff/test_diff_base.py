@@ -8,6 +8,7 @@ repository.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from harness.diff.base import BaseReportError, load_report, report_for_ref
+from harness.diff.cli import add_diff_arguments, run_diff
 from harness.diff.compare import compare_reports
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -180,3 +182,19 @@ def test_report_for_ref_outside_git_repository(tmp_path: Path) -> None:
 
     with pytest.raises(BaseReportError, match="is not a git repository"):
         report_for_ref("HEAD", "dev", plain)
+
+
+def test_run_diff_base_ref_blocks_moved_mount(
+    stub_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stack", default="dev")
+    add_diff_arguments(parser)
+    args = parser.parse_args(["--base-ref", "HEAD~1"])
+    args.project_dir = stub_repo
+    head = {"stack": "dev", "resources": [_mount("second")]}
+
+    code = run_diff(args, head)
+
+    assert code == 1, "the mount moved from path first to second"
+    assert "Mount moved: kv" in capsys.readouterr().out
