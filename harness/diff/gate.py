@@ -1,8 +1,8 @@
 """Decide whether a pull request may merge without a reviewer's explicit consent.
 
 The gate fails when the change replaces, deletes or moves something whose loss
-users feel at once: a protected resource, a CA, a Vault mount or cloud secret
-store, an encryption key, or a cloud object whose name the cloud keeps
+users feel at once. That is a protected resource, a CA, a Vault mount or cloud
+secret store, an encryption key, or a cloud object whose name the cloud keeps
 reserved after deletion. Each such URN passes only when it is named with
 `--allow-replace`. Rotations of generated credentials, reissued leaf
 certificates and access changes are reported and never block.

@@ -8,8 +8,8 @@ the schemas of the providers that the pinned SDKs bridge:
 - random (`hashicorp/terraform-provider-random`): every input of a random
   value carries `RequiresReplace`, `keepers` included.
 - tls (`hashicorp/terraform-provider-tls`): a private key is replaced when its
-  `algorithm`, `ecdsaCurve` or `rsaBits` changes; a certificate or certificate
-  request on any input change except `earlyRenewalHours`.
+  `algorithm`, `ecdsaCurve` or `rsaBits` changes. A certificate or certificate
+  request is replaced on any input change except `earlyRenewalHours`.
 - time (`hashicorp/terraform-provider-time`, bridged by pulumiverse-time):
   `Rotating` and `Static` are replaced when `rfc3339` or `triggers` change,
   an `Offset` only when `triggers` change. `rotationDays` and the other
