@@ -28,7 +28,7 @@ from components.credentials import (
 from components.gcp_mirror import GcpSecretMirror, GcpSecretMirrorArgs, GcpSecretStore
 from components.options import child_options, vault_options
 from components.vault_foundation import SHARED_KV_PATH, TRANSIT_PATH, VaultFoundation
-from stack_config import ServiceConfig, StackConfig
+from stack_config import ConfigError, ServiceConfig, StackConfig
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,33 @@ def kv_location(service: str, kv_layout: str) -> KvLocation:
     if kv_layout == "shared":
         return KvLocation(SHARED_KV_PATH, f"{service}/")
     return KvLocation(f"{service}/kv", "")
+
+
+# A service's name is its Vault policy name and the first segment of its mount
+# paths, so it must not be a built-in policy, a path Vault reserves or a mount
+# this program declares.
+RESERVED_SERVICE_NAMES = (
+    "auth",
+    "cubbyhole",
+    "default",
+    "identity",
+    "pki",
+    "response-wrapping",
+    "root",
+    SHARED_KV_PATH,
+    "sys",
+    TRANSIT_PATH,
+)
+
+
+def check_service_name(service: str) -> None:
+    """Raise ConfigError when a service name collides with a Vault name."""
+    if service in RESERVED_SERVICE_NAMES:
+        raise ConfigError(
+            f"services.{service}",
+            "is a name Vault reserves or this program uses for a shared mount",
+            "any other kebab-case name; reserved: " + ", ".join(RESERVED_SERVICE_NAMES),
+        )
 
 
 def transit_key_name(service: str, key: str) -> str:
@@ -122,6 +149,7 @@ class ServiceSecrets(pulumi.ComponentResource):
         args: ServiceSecretsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        check_service_name(name)
         super().__init__("secrets-platform:service:ServiceSecrets", name, None, opts)
         self._name = name
         self._args = args

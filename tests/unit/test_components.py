@@ -290,6 +290,17 @@ def test_stored_documents_marked_secret(
         assert marked, f"{stack}: {registration.name} {field} is not marked secret"
 
 
+@pytest.mark.parametrize("name", ["default", "root", "sys", "transit", "secret"])
+def test_reserved_service_name_rejected(name: str) -> None:
+    config = load_stack("dev")
+    renamed = dataclasses.replace(config.services[2], name=name)
+    config = dataclasses.replace(config, services=(*config.services[:2], renamed))
+    external_values = generate_external_values(config)
+
+    with pytest.raises(ConfigError, match=rf"services\.{name}: is a name Vault"):
+        build_platform(config, external_values)
+
+
 def test_missing_external_value_names_key() -> None:
     config = load_stack("dev")
     external_values = generate_external_values(config)
