@@ -185,11 +185,13 @@ def test_policy_document_per_service_capabilities() -> None:
         "auth-service", kv_location("auth-service", "per-service"), ()
     )
 
-    assert 'path "auth-service/kv/data/*" {\n  capabilities = ["read"]\n}' in document
-    assert (
+    data_rule = 'path "auth-service/kv/data/*" {\n  capabilities = ["read"]\n}'
+    metadata_rule = (
         'path "auth-service/kv/metadata/*" {\n  capabilities = ["read", "list"]\n}'
-        in document
     )
+
+    assert data_rule in document, "auth-service policy data rule"
+    assert metadata_rule in document, "auth-service policy metadata rule"
 
 
 def test_policy_document_grants_own_transit_keys_only() -> None:
@@ -497,7 +499,8 @@ def test_tls_intermediate_is_signing_ca(stack: str) -> None:
 
     assert intermediate["isCaCertificate"] is True, f"{stack}: intermediate isCa"
     assert intermediate["allowedUses"] == ["cert_signing", "crl_signing"], stack
-    assert intermediate["validityPeriodHours"] == pki.intermediate_validity_days * 24
+    validity_hours = pki.intermediate_validity_days * 24
+    assert intermediate["validityPeriodHours"] == validity_hours, f"{stack}: validity"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
