@@ -8,6 +8,7 @@ mounts whose keys never leave the server.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_tls as tls
@@ -165,12 +166,16 @@ class ServiceCertificates(pulumi.ComponentResource):
             self._create_vault_chain()
         self.credentials = self._leaf_credentials()
 
-        self.register_outputs(
-            {
-                "intermediateCertificatePem": self.intermediate_certificate_pem,
-                "chainPem": self.chain_pem,
-            }
-        )
+        self.register_outputs(self.public_outputs())
+
+    def public_outputs(self) -> dict[str, Any]:
+        """Return the certificates: public material, never a private key."""
+        return {
+            "intermediateCertificate": self.intermediate_certificate_pem,
+            "chain": self.chain_pem,
+            "serverCertificate": self.server.certificate_pem if self.server else None,
+            "clientCertificate": self.client.certificate_pem if self.client else None,
+        }
 
     def _create_leaf_rotation(self) -> time.Rotating:
         return time.Rotating(

@@ -88,7 +88,10 @@ class ServiceCredentials(pulumi.ComponentResource):
         self._create_external_credentials()
 
         self.register_outputs(
-            {"credentials": [credential.name for credential in self.credentials]}
+            {
+                "credentials": [credential.name for credential in self.credentials],
+                "jwks": self.jwks,
+            }
         )
 
     def _create_rotation(self, role: str, days: int) -> time.Rotating:

@@ -141,44 +141,7 @@ class Platform(pulumi.ComponentResource):
                 "ciJwtPublicKey": foundation.ci_public_key_pem,
             },
             "services": {
-                name: service_outputs(service)
+                name: service.public_outputs()
                 for name, service in self.services.items()
             },
         }
-
-
-def service_outputs(service: ServiceSecrets) -> dict[str, Any]:
-    """Return a service's references and public material for deploy pipelines."""
-    location = service.kv_location
-    credentials = [credential.name for credential in service.stored_credentials]
-    outputs: dict[str, Any] = {
-        "kvMount": location.mount_path,
-        "kvPaths": {name: location.api_path(name) for name in credentials},
-        "policy": service.policy.name,
-        "approleRole": service.approle_role.role_name,
-        "ciRole": service.ci_role.role_name if service.ci_role else None,
-        "transitKeys": [key.name for key in service.transit_keys],
-        "jwks": service.credentials.jwks,
-        "tls": certificate_outputs(service),
-        "aws": service.aws.secret_arns if service.aws else None,
-        "azure": service.azure.secret_ids if service.azure else None,
-        "gcp": service.gcp.secret_ids if service.gcp else None,
-    }
-    return outputs
-
-
-def certificate_outputs(service: ServiceSecrets) -> dict[str, Any] | None:
-    """Return a service's certificates: public material, never a private key."""
-    certificates = service.certificates
-    if certificates is None:
-        return None
-    return {
-        "intermediateCertificate": certificates.intermediate_certificate_pem,
-        "chain": certificates.chain_pem,
-        "serverCertificate": (
-            certificates.server.certificate_pem if certificates.server else None
-        ),
-        "clientCertificate": (
-            certificates.client.certificate_pem if certificates.client else None
-        ),
-    }

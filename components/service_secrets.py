@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_vault as vault
@@ -166,7 +167,24 @@ class ServiceSecrets(pulumi.ComponentResource):
         self.ci_role = self._create_ci_role()
         self._create_mirrors()
 
-        self.register_outputs({"policy": self.policy.name})
+        self.register_outputs(self.public_outputs())
+
+    def public_outputs(self) -> dict[str, Any]:
+        """Return the references and public material deploy pipelines need."""
+        credentials = [credential.name for credential in self.stored_credentials]
+        return {
+            "kvMount": self.kv_location.mount_path,
+            "kvPaths": {name: self.kv_location.api_path(name) for name in credentials},
+            "policy": self.policy.name,
+            "approleRole": self.approle_role.role_name,
+            "ciRole": self.ci_role.role_name if self.ci_role else None,
+            "transitKeys": [key.name for key in self.transit_keys],
+            "jwks": self.credentials.jwks,
+            "tls": self.certificates.public_outputs() if self.certificates else None,
+            "aws": self.aws.secret_arns if self.aws else None,
+            "azure": self.azure.secret_ids if self.azure else None,
+            "gcp": self.gcp.secret_ids if self.gcp else None,
+        }
 
     @property
     def stored_credentials(self) -> list[StoredCredential]:
