@@ -71,11 +71,12 @@ def run_check(
         stack, CheckMocks(), config_overrides=config_overrides, project_dir=project_dir
     )
     resources = from_program_run(run)
-    pack, violations = _evaluate_pack(
+    pack, violations, config_note = _evaluate_pack(
         policies_dir or project_dir / "policies", stack, resources
     )
     outcome = Outcome(stack, resources, violations, run.outputs)
-    outcome.lines = _check_lines(run, outcome, access_lines(pack, resources))
+    access = access_lines(pack, resources)
+    outcome.lines = _check_lines(run, outcome, access, config_note)
     return outcome
 
 
@@ -85,7 +86,9 @@ def run_policy(
     """Evaluate the policy pack on a resource dump with a stack's policy config."""
     project = load_project(project_dir).name
     resources = sorted(read_dump(dump, stack, project), key=lambda r: r.urn)
-    pack, violations = _evaluate_pack(project_dir / "policies", stack, resources)
+    pack, violations, config_note = _evaluate_pack(
+        project_dir / "policies", stack, resources
+    )
     outcome = Outcome(stack, resources, violations)
     header = [f"Policy pack on {dump} (stack {stack}): {len(resources)} resources"]
     outcome.lines = [
@@ -95,7 +98,9 @@ def run_policy(
             "Access report (who can read what)",
             access_lines(pack, resources) or ["  (none)"],
         ),
-        *section("Policy report", violation_lines(violations, resources)),
+        *section(
+            "Policy report", [config_note, *violation_lines(violations, resources)]
+        ),
         "",
         summary_line(violations),
     ]
@@ -104,17 +109,23 @@ def run_policy(
 
 def _evaluate_pack(
     policies_dir: Path, stack: str, resources: list[DeclaredResource]
-) -> tuple[PolicyPack, list[Violation]]:
+) -> tuple[PolicyPack, list[Violation], str]:
+    """Evaluate the pack; also return a line naming the policy config used."""
     pack = load_pack(policies_dir)
     config_path = policies_dir / "config" / f"{stack}.json"
     config = read_policy_config(config_path)
     settings = resolve_settings(
         pack.policies, pack.enforcement_level, config, config_path
     )
-    return pack, evaluate(pack, resources, settings).violations
+    note = f"  config: {config_path}"
+    if not config_path.exists():
+        note = f"  config: none ({config_path} not found), so policy defaults apply"
+    return pack, evaluate(pack, resources, settings).violations, note
 
 
-def _check_lines(run: ProgramRun, outcome: Outcome, access: list[str]) -> list[str]:
+def _check_lines(
+    run: ProgramRun, outcome: Outcome, access: list[str], config_note: str
+) -> list[str]:
     resources = outcome.resources
     lines = [f"Stack {run.stack} (project {run.project}): {len(resources)} resources"]
     if run.filled_placeholders:
@@ -129,7 +140,10 @@ def _check_lines(run: ProgramRun, outcome: Outcome, access: list[str]) -> list[s
         *section("Resources per type", type_count_lines(resources)),
         *section("Stack outputs", output_lines(outcome.outputs)),
         *section("Access report (who can read what)", access or ["  (none)"]),
-        *section("Policy report", violation_lines(outcome.violations, resources)),
+        *section(
+            "Policy report",
+            [config_note, *violation_lines(outcome.violations, resources)],
+        ),
         "",
         summary_line(outcome.violations),
     ]
