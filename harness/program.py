@@ -88,8 +88,8 @@ class ProgramRun:
 class RecordingMonitor(MockMonitor):
     """A mock monitor that also keeps each registration request's details.
 
-    TODO: resources read with `Resource.get` (ReadResource) are answered by
-    the mocks but not recorded, so they are missing from plans and policies.
+    TODO: resources read with `Resource.get` (ReadResource) get mock outputs
+    but are not recorded, so they are missing from plans and policies.
     """
 
     def __init__(self, mocks: Mocks) -> None:
@@ -165,8 +165,8 @@ def _with_leaf_secrets(properties: struct_pb2.Struct) -> dict[str, Any]:
     """Convert wire properties to a dict with each secret marker where it was set.
 
     The SDK's own deserializer marks a whole object secret when one of its
-    values is, which would hide e.g. an Azure secret's `contentType` behind its
-    `value`; the analyzer converts the same way as here.
+    values is. That would hide an Azure secret's `contentType` behind its
+    `value`, so this converts the way the policy analyzer does.
     """
     return json_format.MessageToDict(properties)
 
@@ -178,7 +178,7 @@ def _replacement_trigger(request) -> Any:
 
 
 class _EngineLog(logging.Handler):
-    """Collect what the program logs through `pulumi.log` at warning and above."""
+    """Collect the messages the program logs through `pulumi.log` (warning and up)."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
