@@ -64,6 +64,8 @@ class RegisteredResource:
     delete_before_replace: bool
     ignore_changes: tuple[str, ...]
     provider: str
+    replace_on_changes: tuple[str, ...] = ()
+    """camelCase input paths whose change forces a replacement."""
     id: str = ""
     state: dict[str, Any] = field(default_factory=dict)
     """The outputs the mocks returned for it."""
@@ -153,6 +155,7 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=tuple(request.ignoreChanges),
             provider=request.provider,
+            replace_on_changes=tuple(request.replaceOnChanges),
             id=response.id,
             state=self.resources[response.urn].state,
             replacement_trigger=_replacement_trigger(request),

@@ -24,6 +24,9 @@ class DeclaredResource:
     protect: bool = False
     delete_before_replace: bool = False
     ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    replacement_trigger: Any = None
+    """The `replacement_trigger` option's value; None when it is not set."""
 
     def to_report(self) -> dict[str, Any]:
         """Return the report shape, with every secret value as "[secret]"."""
@@ -33,11 +36,17 @@ class DeclaredResource:
             "name": self.name,
             "parent": self.parent,
             "dependencies": list(self.dependencies),
+            "propertyDependencies": {
+                key: sorted(urns)
+                for key, urns in sorted(self.property_dependencies.items())
+            },
             "props": redact_secrets(self.props),
             "options": {
                 "protect": self.protect,
                 "deleteBeforeReplace": self.delete_before_replace,
                 "ignoreChanges": list(self.ignore_changes),
+                "replaceOnChanges": list(self.replace_on_changes),
+                "replacementTrigger": redact_secrets(self.replacement_trigger),
             },
         }
 
@@ -54,6 +63,8 @@ def from_registered(resource: RegisteredResource) -> DeclaredResource:
         protect=resource.protect,
         delete_before_replace=resource.delete_before_replace,
         ignore_changes=resource.ignore_changes,
+        replace_on_changes=resource.replace_on_changes,
+        replacement_trigger=resource.replacement_trigger,
     )
 
 
