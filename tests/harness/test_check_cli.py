@@ -15,8 +15,23 @@ from harness.program import REPOSITORY_ROOT, run_program
 from harness.secret_values import PLACEHOLDER, secret_strings
 from tests.harness.conftest import SHIPPED_STACKS, CliRun, run_cli
 
-RESOURCE_KEYS = {"urn", "type", "name", "parent", "dependencies", "props", "options"}
-OPTION_KEYS = {"protect", "deleteBeforeReplace", "ignoreChanges"}
+RESOURCE_KEYS = {
+    "urn",
+    "type",
+    "name",
+    "parent",
+    "dependencies",
+    "propertyDependencies",
+    "props",
+    "options",
+}
+OPTION_KEYS = {
+    "protect",
+    "deleteBeforeReplace",
+    "ignoreChanges",
+    "replaceOnChanges",
+    "replacementTrigger",
+}
 ROGUE_MOUNT = """
 import pulumi_vault as vault
 
