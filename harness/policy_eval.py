@@ -174,6 +174,10 @@ def _evaluate_all(
         if isinstance(policy, ResourceValidationPolicy):
             _remediate(policy, resources, props, policy_settings, evaluation)
 
+    # Every stack policy gets the same list, built once after remediation, so
+    # the pack converts the stack once rather than once per policy. NOTE: the
+    # engine builds a list per policy; here a validator must not change it.
+    stack_resources: list[PolicyResource] | None = None
     for policy in pack.policies:
         policy_settings = settings[policy.name]
         if policy_settings.level == EnforcementLevel.DISABLED:
@@ -182,7 +186,9 @@ def _evaluate_all(
             for resource in resources:
                 _validate_resource(policy, resource, props, policy_settings, evaluation)
         elif isinstance(policy, StackValidationPolicy):
-            _validate_stack(policy, resources, props, policy_settings, evaluation)
+            if stack_resources is None:
+                stack_resources = policy_resources(resources, props)
+            _validate_stack(policy, stack_resources, policy_settings, evaluation)
 
 
 def _reported_level(level: EnforcementLevel) -> str:
@@ -234,8 +240,7 @@ def _validate_resource(
 
 def _validate_stack(
     policy: StackValidationPolicy,
-    resources: list[DeclaredResource],
-    props: dict[str, Any],
+    stack_resources: list[PolicyResource],
     settings: PolicySettings,
     evaluation: Evaluation,
 ) -> None:
@@ -246,9 +251,7 @@ def _validate_stack(
 
     # NOTE: under the engine the list also holds the root stack and the
     # default providers; here it holds the program's registrations only.
-    args = StackValidationArgs(
-        policy_resources(resources, props), dict(settings.properties)
-    )
+    args = StackValidationArgs(stack_resources, dict(settings.properties))
     _run_validator(policy.name, None, policy.validate, args, report_violation)
 
 

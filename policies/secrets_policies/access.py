@@ -11,9 +11,10 @@ with.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Policy, PolicyResource, ReportViolation
@@ -29,6 +30,7 @@ AZURE_ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 GCP_SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
 AWS_READ_ACTIONS = frozenset({"*", "secretsmanager:*", "secretsmanager:GetSecretValue"})
 _NAME_TOKEN = re.compile(r"[^/:@.]+")
+GRANTS_KEY = "access-grants"
 
 
 @dataclass(frozen=True)
@@ -66,29 +68,33 @@ class Ownership:
 
     def __init__(self, view: StackView) -> None:
         self.view = view
-        names = set(view.services())
-        names |= {
+        self.services = set(view.services())
+        self.services |= {
             str(p.props["name"])
             for p in view.of_type(VAULT_POLICY)
             if isinstance(p.props.get("name"), str)
         }
-        # Longest name first, so "llm-service" matches before a service "llm".
-        self.services = sorted(names, key=len, reverse=True)
 
     def of_resource(self, resource: Declared) -> str | None:
         return self.view.service_of(resource) or self.named_in(resource.name)
 
     def named_in(self, text: str) -> str | None:
-        for service in self.services:
-            if text == service or text.startswith(f"{service}-"):
-                return service
+        """Return the longest service that is `text` or starts it before a '-'.
+
+        Longest first, so "llm-service-key" belongs to "llm-service", not "llm".
+        """
+        if text in self.services:
+            return text
+        dashes = [index for index, char in enumerate(text) if char == "-"]
+        for index in reversed(dashes):
+            if text[:index] in self.services:
+                return text[:index]
         return None
 
     def of_principal(self, principal: str, grant: Declared) -> str | None:
-        tokens = _NAME_TOKEN.findall(principal)
-        for service in self.services:
-            if service in tokens:
-                return service
+        named = [t for t in _NAME_TOKEN.findall(principal) if t in self.services]
+        if named:
+            return max(named, key=len)
         return self.view.service_of(grant)
 
 
@@ -96,22 +102,63 @@ def vault_grants(
     view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
 ) -> Iterator[AccessGrant]:
     rules_by_policy = _policy_rules(view, unverifiable)
-    secret_paths = _secret_data_paths(view, unverifiable)
+    secrets = SecretPathIndex(_secret_data_paths(view, unverifiable))
+    readable_by_policy = {
+        name: secrets.readable(rules) for name, rules in rules_by_policy.items()
+    }
     for role in view.of_type(APPROLE_ROLE) + view.of_type(JWT_ROLE):
         policies = role.props.get("tokenPolicies")
         if not isinstance(policies, list) or UNKNOWN in policies:
             unverifiable.append(_unverifiable(role, "tokenPolicies"))
             continue
-        rules = [rule for name in policies for rule in rules_by_policy.get(name, [])]
-        for secret, data_path in secret_paths:
-            if _reads(rules, data_path):
-                yield _vault_grant(role, secret, owners)
+        positions = set()
+        for name in policies:
+            positions |= readable_by_policy.get(name, set())
+        for position in sorted(positions):
+            yield _vault_grant(role, secrets.secrets[position], owners)
 
 
-def _reads(rules: list[PathRule], data_path: str) -> bool:
-    return any(
-        rule.grants_read() and path_matches(rule.path, data_path) for rule in rules
-    )
+class SecretPathIndex:
+    """KV v2 secrets sorted by data path, to find those a path rule reaches.
+
+    A rule's literal prefix (the text before its first glob) narrows the
+    search to the secrets under it, so a stack with a policy and a few
+    secrets per service costs about one lookup per rule, not one per secret.
+    """
+
+    def __init__(self, secret_paths: list[tuple[Declared, str]]) -> None:
+        self.secrets = [secret for secret, _ in secret_paths]
+        self.sorted_paths = sorted(
+            (path, position) for position, (_, path) in enumerate(secret_paths)
+        )
+
+    def readable(self, rules: list[PathRule]) -> set[int]:
+        """Return the positions of the secrets any read rule in `rules` matches."""
+        positions: set[int] = set()
+        for rule in rules:
+            if rule.grants_read():
+                positions.update(self._matching(rule.path))
+        return positions
+
+    def _matching(self, pattern: str) -> Iterable[int]:
+        prefix = _literal_prefix(pattern)
+        start = bisect.bisect_left(self.sorted_paths, (prefix, -1))
+        for index in range(start, len(self.sorted_paths)):
+            path, position = self.sorted_paths[index]
+            if not path.startswith(prefix):
+                return
+            if path_matches(pattern, path):
+                yield position
+
+
+def _literal_prefix(pattern: str) -> str:
+    """Return the part of an ACL path pattern before its first glob.
+
+    Only a trailing `*` is a glob; `+` is one anywhere.
+    """
+    end = len(pattern) - 1 if pattern.endswith("*") else len(pattern)
+    plus = pattern.find("+")
+    return pattern[: min(end, plus)] if plus >= 0 else pattern[:end]
 
 
 def _policy_rules(
@@ -201,10 +248,24 @@ def aws_grants(
         if principals is None:
             unverifiable.append(_unverifiable(secret_policy, "policy document"))
             continue
-        for urn in aws._attached_secret_urns(view, secret_policy):
+        for urn in sorted(_aws_attached_secret_urns(view, secret_policy)):
             yield from _cloud_grants(
                 "aws", principals, view.by_urn[urn], secret_policy, owners
             )
+
+
+def _aws_attached_secret_urns(view: StackView, secret_policy: Declared) -> set[str]:
+    """Return the secrets a SecretPolicy attaches to, by reference or by ARN.
+
+    The same answer as `aws._attached_secret_urns`, from an index of the
+    secrets by ARN and id instead of a scan of every secret per policy.
+    """
+    arn = secret_policy.props.get("secretArn")
+    urns = {d.urn for d in view.dependencies(secret_policy, "secretArn")}
+    if isinstance(arn, str):
+        for prop in ("arn", "id"):
+            urns |= {s.urn for s in view.by_text_prop(aws.SECRET, prop).get(arn, [])}
+    return {urn for urn in urns if view.by_urn[urn].type == aws.SECRET}
 
 
 def _cloud_grants(
@@ -243,7 +304,7 @@ def _unverifiable(grant: Declared, what: str) -> UnverifiableGrant:
 def azure_grants(
     view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
 ) -> Iterator[AccessGrant]:
-    secrets = view.of_type(azure.SECRET)
+    secrets = AzureSecretIndex(view)
     for assignment in view.of_type(AZURE_ROLE_ASSIGNMENT):
         principal = assignment.props.get("principalId")
         targets = _azure_targets(view, assignment, secrets)
@@ -255,45 +316,78 @@ def azure_grants(
 
 
 def _azure_targets(
-    view: StackView, assignment: Declared, secrets: list[Declared]
+    view: StackView, assignment: Declared, secrets: AzureSecretIndex
 ) -> list[Declared] | None:
     """Return the Key Vault secrets a role assignment's scope covers."""
     scope_sources = view.dependencies(assignment, "scope")
     direct = [s for s in scope_sources if s.type == azure.SECRET]
     vaults = {s.urn for s in scope_sources if s.type == azure.VAULT}
     if direct or vaults:
-        return direct + [s for s in secrets if _in_vaults(view, s, vaults)]
+        return direct + secrets.in_vaults(vaults)
 
     scope = assignment.props.get("scope")
     if not isinstance(scope, str):
         return None
     if "/secrets/" in scope:
         name = scope.rsplit("/secrets/", 1)[1].strip("/")
-        return [s for s in secrets if s.props.get("secretName") == name]
+        return list(view.by_text_prop(azure.SECRET, "secretName").get(name, []))
     # A vault, resource group or subscription scope reaches every secret below it.
-    return [s for s in secrets if _scope_covers(scope, s)]
+    return secrets.under_scope(scope)
 
 
-def _in_vaults(view: StackView, secret: Declared, vault_urns: set[str]) -> bool:
-    return any(v.urn in vault_urns for v in view.dependencies(secret, "vaultName"))
+class AzureSecretIndex:
+    """Key Vault secrets indexed by the vault they are in: its URN and its name."""
+
+    def __init__(self, view: StackView) -> None:
+        self.secrets = view.of_type(azure.SECRET)
+        self.by_vault_urn: dict[str, set[int]] = {}
+        self.by_vault_name: dict[str, set[int]] = {}
+        for position, secret in enumerate(self.secrets):
+            for vault in view.dependencies(secret, "vaultName"):
+                self.by_vault_urn.setdefault(vault.urn, set()).add(position)
+            vault_name = secret.props.get("vaultName")
+            if isinstance(vault_name, str):
+                name = vault_name.lower()
+                self.by_vault_name.setdefault(name, set()).add(position)
+
+    def in_vaults(self, vault_urns: set[str]) -> list[Declared]:
+        """Return the secrets that depend on one of the vaults, in stack order."""
+        return self._at(self.by_vault_urn.get(urn, set()) for urn in vault_urns)
+
+    def under_scope(self, scope: str) -> list[Declared]:
+        """Return the secrets an ARM scope reaches, in stack order.
+
+        A scope without a vault segment (a resource group or a subscription)
+        reaches every secret; a vault scope reaches that vault's secrets.
+        """
+        if "/vaults/" not in scope.lower():
+            return list(self.secrets)
+        names = _vault_suffixes(scope.rstrip("/").lower())
+        return self._at(self.by_vault_name.get(name, set()) for name in names)
+
+    def _at(self, groups: Iterable[set[int]]) -> list[Declared]:
+        positions: set[int] = set().union(*groups)
+        return [self.secrets[position] for position in sorted(positions)]
 
 
-def _scope_covers(scope: str, secret: Declared) -> bool:
-    vault_name = secret.props.get("vaultName")
-    if "/vaults/" not in scope.lower():
-        return True
-    return isinstance(vault_name, str) and scope.rstrip("/").lower().endswith(
-        f"/vaults/{vault_name.lower()}"
-    )
+def _vault_suffixes(scope: str) -> Iterator[str]:
+    """Yield each text that follows a '/vaults/' in `scope`.
+
+    A vault scope ends with `/vaults/<name>`, so one of these is the name.
+    """
+    marker = "/vaults/"
+    start = scope.find(marker)
+    while start >= 0:
+        yield scope[start + len(marker) :]
+        start = scope.find(marker, start + 1)
 
 
 def gcp_grants(
     view: StackView, owners: Ownership, unverifiable: list[UnverifiableGrant]
 ) -> Iterator[AccessGrant]:
-    secrets = view.of_type(gcp.SECRET)
     for member in view.of_type(GCP_SECRET_MEMBER):
         identity = member.props.get("member")
-        targets = _gcp_targets(view, member, secrets)
+        targets = _gcp_targets(view, member)
         if not isinstance(identity, str) or targets is None:
             unverifiable.append(_unverifiable(member, "member or secretId"))
             continue
@@ -301,9 +395,7 @@ def gcp_grants(
             yield from _cloud_grants("gcp", [identity], secret, member, owners)
 
 
-def _gcp_targets(
-    view: StackView, member: Declared, secrets: list[Declared]
-) -> list[Declared] | None:
+def _gcp_targets(view: StackView, member: Declared) -> list[Declared] | None:
     referenced = [
         s for s in view.dependencies(member, "secretId") if s.type == gcp.SECRET
     ]
@@ -313,13 +405,25 @@ def _gcp_targets(
     if not isinstance(secret_id, str):
         return None
     short_id = secret_id.rsplit("/", 1)[-1]
-    return [s for s in secrets if s.props.get("secretId") == short_id]
+    return list(view.by_text_prop(gcp.SECRET, "secretId").get(short_id, []))
 
 
 def collect_grants(
     view: StackView,
 ) -> tuple[list[AccessGrant], list[UnverifiableGrant]]:
-    """Return every access grant in the stack and the grants that cannot be read."""
+    """Return every access grant in the stack and the grants that cannot be read.
+
+    Computed once per view: the access report and the isolation policy share it.
+    """
+    if GRANTS_KEY not in view.derived:
+        view.derived[GRANTS_KEY] = _all_grants(view)
+    grants, unverifiable = view.derived[GRANTS_KEY]
+    return list(grants), list(unverifiable)
+
+
+def _all_grants(
+    view: StackView,
+) -> tuple[list[AccessGrant], list[UnverifiableGrant]]:
     owners = Ownership(view)
     unverifiable: list[UnverifiableGrant] = []
     grants = list(vault_grants(view, owners, unverifiable))
@@ -335,7 +439,7 @@ def access_report(resources: Sequence[PolicyResource]) -> list[AccessGrant]:
     The harness passes the same `PolicyResource` list it hands to the stack
     policies; the result is sorted by identity, then secret.
     """
-    grants, _ = collect_grants(StackView.from_policy_resources(resources))
+    grants, _ = collect_grants(StackView.shared(resources))
     return sorted(grants, key=lambda grant: (grant.identity, grant.secret))
 
 

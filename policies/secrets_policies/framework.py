@@ -145,7 +145,7 @@ def stack_policy(
     """Build a stack policy that runs `check` on a plain view of the stack."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation):
-        view = StackView.from_policy_resources(args.resources)
+        view = StackView.shared(args.resources)
         check(view, merged_thresholds(settings, args.get_config()), report_violation)
 
     return StackValidationPolicy(
@@ -175,20 +175,59 @@ def declared_from_policy_resource(resource: PolicyResource) -> Declared:
 
 
 class StackView:
-    """Every declared resource, indexed by URN, with ownership lookups."""
+    """Every declared resource, indexed by URN and by type, with ownership lookups."""
+
+    _last_shared: tuple[Sequence[PolicyResource], StackView] | None = None
+    """The resource list the last shared view was built from, and that view."""
 
     def __init__(self, resources: Sequence[Declared]) -> None:
         self.resources = list(resources)
         self.by_urn = {resource.urn: resource for resource in self.resources}
+        self.by_type: dict[str, list[Declared]] = {}
+        for resource in self.resources:
+            self.by_type.setdefault(resource.type, []).append(resource)
+        self.derived: dict[str, Any] = {}
+        """Results computed once per view and shared by the checks that need them."""
 
     @classmethod
     def from_policy_resources(cls, resources: Sequence[PolicyResource]) -> StackView:
         return cls([declared_from_policy_resource(resource) for resource in resources])
 
+    @classmethod
+    def shared(cls, resources: Sequence[PolicyResource]) -> StackView:
+        """Return the view of `resources`, built once for every stack policy.
+
+        The offline check hands every stack policy the same list, so it is
+        converted once, not once per policy. The engine's analyzer builds a
+        new list per policy, which gets a view of its own. The cache holds the
+        list itself, so its id cannot be reused by another list.
+        """
+        last = StackView._last_shared
+        if last is not None and last[0] is resources:
+            return last[1]
+        view = cls.from_policy_resources(resources)
+        StackView._last_shared = (resources, view)
+        return view
+
     def of_type(self, resource_type: str) -> list[Declared]:
-        return [
-            resource for resource in self.resources if resource.type == resource_type
-        ]
+        return list(self.by_type.get(resource_type, ()))
+
+    def by_text_prop(self, resource_type: str, prop: str) -> dict[str, list[Declared]]:
+        """Return the resources of a type grouped by the string value of `prop`.
+
+        Built once per view, so matching m references against n resources
+        costs m + n lookups rather than m * n comparisons. Resources whose
+        `prop` is not a string (unset, unknown) are left out.
+        """
+        key = f"by-text-prop:{resource_type}:{prop}"
+        if key not in self.derived:
+            groups: dict[str, list[Declared]] = {}
+            for resource in self.by_type.get(resource_type, ()):
+                value = resource.props.get(prop)
+                if isinstance(value, str):
+                    groups.setdefault(value, []).append(resource)
+            self.derived[key] = groups
+        return self.derived[key]
 
     def dependencies(
         self, resource: Declared, prop: str | None = None
