@@ -176,7 +176,7 @@ def _evaluate_all(
 
     # Every stack policy gets the same list, built once after remediation, so
     # the pack converts the stack once rather than once per policy. NOTE: the
-    # engine builds a list per policy; here a validator must not change it.
+    # engine builds a list per policy, but here a validator must not change it.
     stack_resources: list[PolicyResource] | None = None
     for policy in pack.policies:
         policy_settings = settings[policy.name]

@@ -154,7 +154,7 @@ class SecretPathIndex:
 def _literal_prefix(pattern: str) -> str:
     """Return the part of an ACL path pattern before its first glob.
 
-    Only a trailing `*` is a glob; `+` is one anywhere.
+    Only a trailing `*` is a glob, but `+` is one anywhere.
     """
     end = len(pattern) - 1 if pattern.endswith("*") else len(pattern)
     plus = pattern.find("+")
@@ -257,7 +257,7 @@ def aws_grants(
 def _aws_attached_secret_urns(view: StackView, secret_policy: Declared) -> set[str]:
     """Return the secrets a SecretPolicy attaches to, by reference or by ARN.
 
-    The same answer as `aws._attached_secret_urns`, from an index of the
+    Returns the same set as `aws._attached_secret_urns`, from an index of the
     secrets by ARN and id instead of a scan of every secret per policy.
     """
     arn = secret_policy.props.get("secretArn")
@@ -358,7 +358,7 @@ class AzureSecretIndex:
         """Return the secrets an ARM scope reaches, in stack order.
 
         A scope without a vault segment (a resource group or a subscription)
-        reaches every secret; a vault scope reaches that vault's secrets.
+        reaches every secret. A vault scope reaches that vault's secrets.
         """
         if "/vaults/" not in scope.lower():
             return list(self.secrets)
@@ -413,7 +413,7 @@ def collect_grants(
 ) -> tuple[list[AccessGrant], list[UnverifiableGrant]]:
     """Return every access grant in the stack and the grants that cannot be read.
 
-    Computed once per view: the access report and the isolation policy share it.
+    Computed once per view, so the access report and the isolation policy share it.
     """
     if GRANTS_KEY not in view.derived:
         view.derived[GRANTS_KEY] = _all_grants(view)
