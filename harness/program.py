@@ -28,15 +28,23 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.settings import ROOT, get_project, get_stack
+from pulumi.runtime.rpc_manager import RPCManager
+from pulumi.runtime.settings import ROOT, SETTINGS, get_project, get_stack
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from harness.secret_values import unwrap_secrets, wrap_secret
-from harness.stack_files import load_project, load_stack_config
+from harness.secret_values import (
+    quotable_secrets,
+    scrub,
+    unwrap_secrets,
+    wrap_secret,
+)
+from harness.stack_files import Project, StackConfig, load_project, load_stack_config
 from harness.urns import STACK_TYPE, engine_urn, qualified_type
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+
+_LOG = logging.getLogger(__name__)
 
 
 class ProgramError(Exception):
@@ -225,20 +233,74 @@ def _run_isolated(
 
     monitor = RecordingMonitor(mocks)
     engine_log = _EngineLog()
-    with _event_loop(), _project_modules(project_dir):
-        _start_runtime(monitor, engine_log, project.name, stack)
-        _run_main(project.main)
+    try:
+        _execute(monitor, engine_log, project, stack)
+    except ProgramError as error:
+        raise _redacted(error, _known_secrets(monitor, config)) from None
 
-    if engine_log.errors:
-        raise ProgramError("; ".join(engine_log.errors))
+    secrets = _known_secrets(monitor, config)
     return ProgramRun(
         project=project.name,
         stack=stack,
         resources=tuple(monitor.registered),
         outputs=monitor.stack_outputs,
         filled_placeholders=config.filled_placeholders,
-        warnings=tuple(engine_log.warnings),
+        warnings=tuple(scrub(warning, secrets) for warning in engine_log.warnings),
     )
+
+
+def _execute(
+    monitor: RecordingMonitor, engine_log: _EngineLog, project: Project, stack: str
+) -> None:
+    """Run the program under the mocks; raise `ProgramError` if it fails."""
+    with _event_loop(), _project_modules(project.directory):
+        _reset_runtime_state()
+        _start_runtime(monitor, engine_log, project.name, stack)
+        _run_main(project.main)
+
+    if engine_log.errors:
+        raise ProgramError("; ".join(engine_log.errors))
+
+
+def _reset_runtime_state() -> None:
+    """Give this run its own pending-Output set, lock and RPC manager.
+
+    The SDK keeps them on its global `SETTINGS`, and its own test helper
+    (`pulumi.runtime.mocks.test`) clears them before each test. A failed run
+    leaves Output tasks of its closed event loop there, and a later run would
+    wait on them and fail with `Event loop is closed`. They are context
+    variables, so setting them changes this run's context only.
+    """
+    # pyright cannot bind the SDK's context-variable properties on `SETTINGS`.
+    SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
+    SETTINGS.lock = threading.Lock()  # pyright: ignore[reportAttributeAccessIssue]
+    SETTINGS.rpc_manager = RPCManager()  # pyright: ignore[reportAttributeAccessIssue]
+
+
+def _known_secrets(monitor: RecordingMonitor, config: StackConfig) -> set[str]:
+    """Return every secret string the run has seen, to scrub messages with.
+
+    These are the secret config values and the secret inputs, outputs and
+    stack outputs that the monitor recorded.
+
+    NOTE: a secret that the program makes itself (`Output.secret`) and that no
+    registered resource received is unknown here, so a message that quotes it
+    keeps it, unless it is PEM private key material.
+    """
+    secret_config = {key: wrap_secret(config.values[key]) for key in config.secret_keys}
+    recorded = [[r.inputs, r.state] for r in monitor.registered]
+    return quotable_secrets([secret_config, recorded, monitor.stack_outputs])
+
+
+def _redacted(error: ProgramError, secrets: set[str]) -> ProgramError:
+    """Return the same kind of error with every known secret scrubbed.
+
+    The SDK's messages quote property values, and the program's may quote
+    config values. The original error is dropped with its message, but its
+    traceback is kept, so `--traceback` still shows where the program failed.
+    """
+    safe = type(error)(scrub(str(error), secrets))
+    return safe.with_traceback(error.__traceback__)
 
 
 def _start_runtime(
@@ -266,13 +328,21 @@ def _start_runtime(
 
 
 def _run_main(main: Path) -> None:
-    """Run `__main__.py` as the language host does, mapping its failures."""
+    """Run `__main__.py` as the language host does, mapping its failures.
+
+    The raw error is not chained, because its message may hold a secret that
+    only the caller can scrub. Its traceback is carried over instead.
+    """
     try:
         _sync_await(run_in_stack(lambda: _run_path(main)))
     except Exception as error:
-        if _is_config_error(error):
-            raise ProgramConfigError(str(error)) from error
-        raise ProgramError(f"{type(error).__name__}: {error}") from error
+        raise _program_error(error).with_traceback(error.__traceback__) from None
+
+
+def _program_error(error: Exception) -> ProgramError:
+    if _is_config_error(error):
+        return ProgramConfigError(str(error))
+    return ProgramError(f"{type(error).__name__}: {error}")
 
 
 def _run_path(main: Path) -> None:
@@ -295,6 +365,7 @@ def _parent_urn(parent: str) -> str | None:
 def _event_loop() -> Iterator[None]:
     """Give the run a fresh event loop on this thread and close it afterwards."""
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_drop_loop_error)
     asyncio.set_event_loop(loop)
     try:
         yield
@@ -303,6 +374,16 @@ def _event_loop() -> Iterator[None]:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _drop_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Keep the event loop's own error reports off stderr.
+
+    After a failure, every Output that waited on the failed one reports the
+    same error as "Future exception was never retrieved", with a traceback
+    whose message may quote a secret. The run raises that error once, scrubbed.
+    """
+    _LOG.debug("event loop: %s", context.get("message", "error"))
 
 
 def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:

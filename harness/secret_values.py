@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from pulumi.runtime import rpc
@@ -13,6 +15,18 @@ REDACTED = "[secret]"
 # Stands in for every secret the offline run cannot or must not know. It looks
 # like no real credential, so a leak of it is easy to spot.
 PLACEHOLDER = "[placeholder]"
+
+# A whole PEM private key block, or a header whose block a message cut short.
+# The body may hold real newlines or the `\n` escapes of a quoted value.
+PEM_PRIVATE_KEY = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"
+    r"(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|(?:[A-Za-z0-9+/=\r\n]|\\[rn])*)",
+    re.DOTALL,
+)
+
+# Shorter secret strings stay in messages, because replacing every "on" or
+# "kv" would garble them.
+MIN_SCRUBBED_LENGTH = 4
 
 
 def is_secret(value: Any) -> bool:
@@ -77,12 +91,42 @@ def _strings(value: Any) -> set[str]:
     return set()
 
 
+def quotable_secrets(value: Any) -> set[str]:
+    """Return every secret string in the value and the leaves of secret JSON.
+
+    A message may quote one field of a secret JSON document (a KV `dataJson`)
+    instead of the whole document.
+    """
+    strings = secret_strings(value)
+    return strings.union(*(_json_leaf_strings(text) for text in strings))
+
+
+def _json_leaf_strings(text: str) -> set[str]:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return set()
+    if not isinstance(document, dict | list):
+        return set()
+    return _strings(document)
+
+
 def scrub(text: str, secrets: set[str]) -> str:
-    """Replace each known secret string (and the placeholder) in a message."""
-    for secret in sorted(secrets | {PLACEHOLDER}, key=len, reverse=True):
-        if len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+    """Replace each PEM private key, known secret and placeholder in a message.
+
+    A secret is also matched as `repr()` and JSON quote it (a newline as
+    `\\n`), because the SDK's errors quote property values that way.
+    """
+    text = PEM_PRIVATE_KEY.sub(REDACTED, text)
+    forms = {form for secret in secrets | {PLACEHOLDER} for form in _quoted(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= MIN_SCRUBBED_LENGTH:
+            text = text.replace(form, REDACTED)
     return text
+
+
+def _quoted(secret: str) -> set[str]:
+    return {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
 
 
 def unmarked_secret_paths(value: Any, path: str) -> list[str]:
