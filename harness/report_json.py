@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.output_files import OutputWriteError, write_text_atomically
 from harness.policy_eval import Violation
 from harness.resources import DeclaredResource
 from harness.secret_values import redact_secrets
@@ -33,23 +32,9 @@ def build_report(
 
 
 def write_report(path: Path, report: dict[str, Any]) -> None:
-    """Write the report to a temporary file beside `path`, then rename it.
-
-    A failure leaves either the previous file or none, never a partial one.
-    """
+    """Write the report; a failure leaves the previous file or none, never half."""
     text = json.dumps(report, indent=2, sort_keys=False) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise ReportWriteError(f"{path}: cannot write ({error.strerror})") from None
-
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise ReportWriteError(f"{path}: cannot write ({error.strerror})") from None
+        write_text_atomically(path, text)
+    except OutputWriteError as error:
+        raise ReportWriteError(f"{path}: cannot write ({error})") from None
