@@ -6,14 +6,13 @@ property value is ever printed.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from harness.diff.compare import ANY_INPUT, Action, ReportDiff, ResourceChange
 from harness.diff.gate import GateResult
 from harness.diff.meaning import Impact, ImpactKind
+from harness.output_files import write_text_atomically
 
 KIND_TITLES = {
     ImpactKind.PROTECTED: "Protected resource",
@@ -93,16 +92,8 @@ def render_markdown(
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write the file through a temporary sibling, so no reader sees half of it."""
-    path = path.resolve()
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the file so no reader sees half of it; raises `OutputWriteError`."""
+    write_text_atomically(path, text)
 
 
 def _of_kind(impacts: Iterable[Impact], kind: ImpactKind) -> list[Impact]:
