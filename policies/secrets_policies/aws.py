@@ -15,7 +15,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import number
+from .units import number, reporting_invalid_numbers
 from .values import UNKNOWN
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -58,7 +58,11 @@ def check_key_rotation(args: ResourceCheckArgs, report: Report) -> None:
     if args.props.get("enableKeyRotation") is not True:
         report("enableKeyRotation is not true; turn on automatic key rotation.")
     period = args.props.get("rotationPeriodInDays")
-    days = DEFAULT_KEY_ROTATION_DAYS if period is None else number(period)
+    days = (
+        DEFAULT_KEY_ROTATION_DAYS
+        if period is None
+        else number(period, "rotationPeriodInDays")
+    )
     if days is None or days > ceiling:
         report(
             f"rotationPeriodInDays is unknown or above {ceiling} days (AWS defaults "
@@ -98,7 +102,11 @@ def check_recovery_window(args: ResourceCheckArgs, report: Report) -> None:
     low = args.thresholds["minRecoveryWindowDays"]
     high = args.thresholds["maxRecoveryWindowDays"]
     window = args.props.get("recoveryWindowInDays")
-    days = DEFAULT_RECOVERY_WINDOW_DAYS if window is None else number(window)
+    days = (
+        DEFAULT_RECOVERY_WINDOW_DAYS
+        if window is None
+        else number(window, "recoveryWindowInDays")
+    )
     if days is None or not low <= days <= high:
         report(
             "recoveryWindowInDays is unknown or outside the allowed range (0 "
@@ -122,7 +130,7 @@ def build() -> list[Policy]:
             description="KMS keys rotate automatically within the ceiling.",
             level=mandatory,
             resource_types=[KMS_KEY],
-            check=check_key_rotation,
+            check=reporting_invalid_numbers(check_key_rotation),
             settings=[
                 Setting(
                     "maxRotationPeriodDays", "integer", 365, "Ceiling for key rotation."
@@ -140,7 +148,7 @@ def build() -> list[Policy]:
             description="Deleted secrets stay recoverable for the configured window.",
             level=mandatory,
             resource_types=[SECRET],
-            check=check_recovery_window,
+            check=reporting_invalid_numbers(check_recovery_window),
             settings=[
                 Setting(
                     "minRecoveryWindowDays", "integer", 7, "Lowest window; 0 = none."

@@ -7,7 +7,7 @@ import re
 from pulumi_policy import EnforcementLevel, Policy
 
 from .framework import Report, ResourceCheckArgs, Setting, resource_policy
-from .units import number
+from .units import number, reporting_invalid_numbers
 from .values import UNKNOWN, is_set, lookup
 
 VAULT = "azure-native:keyvault:Vault"
@@ -53,7 +53,11 @@ def check_purge_protection(args: ResourceCheckArgs, report: Report) -> None:
     low = args.thresholds["minSoftDeleteRetentionDays"]
     high = args.thresholds["maxSoftDeleteRetentionDays"]
     retention = lookup(args.props, "properties", "softDeleteRetentionInDays")
-    days = DEFAULT_SOFT_DELETE_DAYS if retention is None else number(retention)
+    days = (
+        DEFAULT_SOFT_DELETE_DAYS
+        if retention is None
+        else number(retention, "properties.softDeleteRetentionInDays")
+    )
     if days is None or not low <= days <= high:
         report(
             "properties.softDeleteRetentionInDays is unknown or out of range; "
@@ -101,7 +105,7 @@ def build() -> list[Policy]:
             description="Key Vaults keep deleted secrets recoverable and unpurgeable.",
             level=mandatory,
             resource_types=[VAULT],
-            check=check_purge_protection,
+            check=reporting_invalid_numbers(check_purge_protection),
             settings=[
                 Setting(
                     "minSoftDeleteRetentionDays", "integer", 7, "Lowest retention."

@@ -15,7 +15,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import duration_seconds, number
+from .units import duration_seconds, number, reporting_invalid_numbers
 from .values import UNKNOWN
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -52,7 +52,7 @@ def check_private_key(args: ResourceCheckArgs, report: Report) -> None:
 
 def _check_rsa_bits(bits: object, thresholds: Thresholds, report: Report) -> None:
     minimum = thresholds["minRsaBits"]
-    size = DEFAULT_RSA_BITS if bits is None else number(bits)
+    size = DEFAULT_RSA_BITS if bits is None else number(bits, "rsaBits")
     if size is None or size < minimum:
         report(
             f"rsaBits is below the minimum or unknown; set it to at least {minimum}."
@@ -74,7 +74,7 @@ def is_ca(resource: Declared | ResourceCheckArgs) -> bool:
 
 def check_certificate_validity(args: ResourceCheckArgs, report: Report) -> None:
     ceiling = _validity_ceiling(args)
-    validity = number(args.props.get("validityPeriodHours"))
+    validity = number(args.props.get("validityPeriodHours"), "validityPeriodHours")
     if validity is None or validity <= 0:
         report(f"validityPeriodHours is not set; set it to at most {ceiling} hours.")
         return
@@ -93,7 +93,7 @@ def _validity_ceiling(args: ResourceCheckArgs) -> int:
 
 
 def _check_early_renewal(value: object, validity: float, report: Report) -> None:
-    early = number(value)
+    early = number(value, "earlyRenewalHours")
     if early is None or early <= 0 or early >= validity:
         report(
             "earlyRenewalHours is unset or not below the validity, so the "
@@ -133,7 +133,7 @@ def check_vault_pki_ca(args: ResourceCheckArgs, report: Report) -> None:
 def _check_vault_key(
     key_type: object, key_bits: object, thresholds: Thresholds, report: Report
 ) -> None:
-    bits = number(key_bits)
+    bits = number(key_bits, "keyBits")
     if key_type in (None, "rsa"):
         if bits is not None and bits < thresholds["minRsaBits"]:
             report(f"keyBits is below {thresholds['minRsaBits']} for an RSA key.")
@@ -150,7 +150,7 @@ def _check_pki_ttl(args: ResourceCheckArgs, report: Report) -> None:
     else:
         ceiling = args.thresholds["maxIntermediateValidityHours"] * 3600
     value = args.props.get("ttl")
-    seconds = duration_seconds(value)
+    seconds = duration_seconds(value, "ttl")
     if value is UNKNOWN or seconds is None or seconds <= 0:
         report(f"ttl is unset or unknown; set it to at most {ceiling} seconds.")
     elif seconds > ceiling:
@@ -222,7 +222,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[PRIVATE_KEY],
-            check=check_private_key,
+            check=reporting_invalid_numbers(check_private_key),
             settings=_key_settings(),
         ),
         resource_policy(
@@ -233,7 +233,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=TLS_CERTS,
-            check=check_certificate_validity,
+            check=reporting_invalid_numbers(check_certificate_validity),
             settings=_validity_settings(),
         ),
         resource_policy(
@@ -256,7 +256,7 @@ def build() -> list[Policy]:
                 PKI_INTERMEDIATE_REQUEST,
                 PKI_SIGN_INTERMEDIATE,
             ],
-            check=check_vault_pki_ca,
+            check=reporting_invalid_numbers(check_vault_pki_ca),
             settings=[_key_settings()[0], *_validity_settings()[1:]],
         ),
         stack_policy(

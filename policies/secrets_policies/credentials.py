@@ -15,7 +15,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import number
+from .units import InvalidNumber, number, reporting_invalid_numbers
 from .values import UNKNOWN, Unknown
 
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -61,7 +61,7 @@ def rotation_days(rotating: Declared) -> float | Unknown | None:
         value = rotating.props.get(field)
         if value is UNKNOWN:
             return UNKNOWN
-        total += (number(value) or 0) * days
+        total += (number(value, field) or 0) * days
     return total if total > 0 else None
 
 
@@ -119,7 +119,10 @@ def _trigger_problem(triggers: list[Declared], prop: str, ceiling: int) -> str |
             "alone is invisible to policies; add depends_on=[<rotation>] with a "
             f"Rotating of at most {ceiling} days."
         )
-    periods = [rotation_days(trigger) for trigger in triggers]
+    try:
+        periods = [rotation_days(trigger) for trigger in triggers]
+    except InvalidNumber as error:
+        return f"its time.Rotating's {error}"
     if any(period is UNKNOWN for period in periods):
         return "the rotation period cannot be verified during preview; use a literal."
     known = [period for period in periods if isinstance(period, float)]
@@ -137,7 +140,7 @@ def check_length(args: ResourceCheckArgs, report: Report) -> None:
     length = args.props.get("length")
     if length is UNKNOWN:
         report("length cannot be verified during preview; set it to a literal.")
-    elif (number(length) or 0) < minimum:
+    elif (number(length, "length") or 0) < minimum:
         report(f"length is below the minimum; set it to at least {minimum}.")
 
 
@@ -164,7 +167,10 @@ def check_url_safe_special(args: ResourceCheckArgs, report: Report) -> None:
 
 def check_special_flags(args: ResourceCheckArgs, report: Report) -> None:
     min_special = args.props.get("minSpecial")
-    if args.props.get("special") is False and (number(min_special) or 0) > 0:
+    if (
+        args.props.get("special") is False
+        and (number(min_special, "minSpecial") or 0) > 0
+    ):
         report(
             "special is false but minSpecial is above 0, which cannot be met; "
             "remove minSpecial or turn special on."
@@ -242,7 +248,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=RANDOM_TYPES,
-            check=check_length,
+            check=reporting_invalid_numbers(check_length),
             settings=[
                 Setting("minLength", "integer", 32, "Characters for passwords."),
                 Setting("minBytes", "integer", 32, "Bytes for RandomBytes."),
@@ -270,7 +276,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[RANDOM_PASSWORD, RANDOM_STRING],
-            check=check_special_flags,
+            check=reporting_invalid_numbers(check_special_flags),
         ),
         stack_policy(
             name="time-rotating-fixed-base",

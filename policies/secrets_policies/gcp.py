@@ -44,10 +44,15 @@ def _check_rotation_period(period: object, ceiling_days: int, report: Report) ->
         report(
             "rotation.rotationPeriod cannot be verified during preview; use a literal."
         )
+    elif not is_set(period):
+        report(
+            "rotation.rotationPeriod is not set; set it in seconds (like "
+            f"'2592000s') to at most {ceiling_days} days."
+        )
     elif match is None:
         report(
-            "rotation.rotationPeriod is unset or not in seconds (like '2592000s'); "
-            f"set it to at most {ceiling_days} days."
+            "rotation.rotationPeriod is invalid: expected seconds with an s "
+            "suffix (like '2592000s')."
         )
     elif int(match.group(1)) > ceiling_days * SECONDS_PER_DAY:
         report(f"rotation.rotationPeriod exceeds {ceiling_days} days; shorten it.")

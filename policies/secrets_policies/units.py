@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import math
 import re
 
+from .framework import Report, ResourceCheck, ResourceCheckArgs
 from .values import UNKNOWN
 
 SECONDS_PER_DAY = 86400
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": SECONDS_PER_DAY}
+NUMBER_FORM = "a number"
+DURATION_FORM = "a number of seconds or a duration such as 720h"
 
 
-def duration_seconds(value: object) -> float | None:
+class InvalidNumber(ValueError):
+    """A numeric property that is set to a value of another type or format.
+
+    The message names the property and the expected form, never the value,
+    because a misplaced value may be a secret.
+    """
+
+    def __init__(self, key: str, expected: str) -> None:
+        self.key = key
+        super().__init__(f"{key} is invalid: expected {expected}.")
+
+
+def duration_seconds(value: object, key: str) -> float | None:
     """Return seconds for an int, a digit string or a Vault duration ("720h").
 
-    Returns `None` for any other value, `UNKNOWN` included, so the caller
-    checks for `UNKNOWN` first when it needs to tell the two apart.
+    Returns `None` when the property is absent or `UNKNOWN`, so the caller
+    checks for `UNKNOWN` first when it needs to tell the two apart. Raises
+    `InvalidNumber` naming `key` for any other value.
     """
+    if value is None or value is UNKNOWN:
+        return None
+    seconds = _duration_or_none(value)
+    if seconds is None:
+        raise InvalidNumber(key, DURATION_FORM)
+    return seconds
+
+
+def _duration_or_none(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -38,18 +64,42 @@ def _go_duration_seconds(text: str) -> float | None:
     return total if position == len(text) else None
 
 
-def number(value: object) -> float | None:
-    """Return a numeric property as a float, `None` when absent or not a number.
+def number(value: object, key: str) -> float | None:
+    """Return a numeric property as a float, `None` when absent or `UNKNOWN`.
 
-    Providers send numbers as JSON numbers; a digit string is accepted too.
+    Providers send numbers as JSON numbers, and a numeric string is accepted
+    too. Raises `InvalidNumber` naming `key` for any other value.
     """
-    if value is UNKNOWN or isinstance(value, bool):
+    if value is None or value is UNKNOWN:
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    parsed = _finite_float(value)
+    if parsed is None:
+        raise InvalidNumber(key, NUMBER_FORM)
+    return parsed
+
+
+def _finite_float(value: object) -> float | None:
+    """Return `value` as a finite float, `None` for booleans, text and nan or inf."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        parsed = float(value)
+    except ValueError:
+        return None
+    return parsed if math.isfinite(parsed) else None
+
+
+def reporting_invalid_numbers(check: ResourceCheck) -> ResourceCheck:
+    """Wrap a resource check so an `InvalidNumber` becomes its violation.
+
+    The check stops at the invalid property, so a check reads its numbers
+    after its other conditions.
+    """
+
+    def checked(args: ResourceCheckArgs, report: Report) -> None:
         try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+            check(args, report)
+        except InvalidNumber as error:
+            report(str(error))
+
+    return checked

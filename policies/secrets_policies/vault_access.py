@@ -17,7 +17,7 @@ from .framework import (
     stack_policy,
 )
 from .hcl import PathRule, PolicyParseError, parse_policy
-from .units import number
+from .units import InvalidNumber, number, reporting_invalid_numbers
 from .values import UNKNOWN, is_set
 from .vault_kv import kv_v2_mounts
 
@@ -198,7 +198,12 @@ def _bounded_seconds(
 ) -> float | None:
     """Report `key` unless it is a positive number of seconds <= `ceiling`."""
     value = props.get(key)
-    seconds = number(value)
+    try:
+        seconds = number(value, key)
+    except InvalidNumber as error:
+        report(str(error))
+        return None
+
     if value is UNKNOWN:
         report(f"{key} cannot be verified during preview; set it to a literal.")
     elif seconds is None or seconds <= 0:
@@ -214,13 +219,13 @@ def _bounded_seconds(
 
 
 def check_secret_id_ttl(args: ResourceCheckArgs, report: Report) -> None:
-    ceiling = args.thresholds["maxSecretIdTtlSeconds"]
-    _bounded_seconds(args.props, "secretIdTtl", ceiling, report)
     if args.props.get("bindSecretId") in (False, UNKNOWN):
         report(
             "bindSecretId is false or unknown, so the role ID alone may log in; "
             "remove it."
         )
+    ceiling = args.thresholds["maxSecretIdTtlSeconds"]
+    _bounded_seconds(args.props, "secretIdTtl", ceiling, report)
 
 
 def check_jwt_role_bindings(args: ResourceCheckArgs, report: Report) -> None:
@@ -300,7 +305,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[APPROLE_ROLE, JWT_ROLE],
-            check=check_token_ttls,
+            check=reporting_invalid_numbers(check_token_ttls),
             settings=_ttl_settings(),
         ),
         resource_policy(
@@ -308,7 +313,7 @@ def build() -> list[Policy]:
             description="AppRole roles bind a secret ID whose TTL is set and bounded.",
             level=mandatory,
             resource_types=[APPROLE_ROLE],
-            check=check_secret_id_ttl,
+            check=reporting_invalid_numbers(check_secret_id_ttl),
             settings=[
                 Setting(
                     "maxSecretIdTtlSeconds",

@@ -13,7 +13,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import SECONDS_PER_DAY, duration_seconds, number
+from .units import SECONDS_PER_DAY, duration_seconds, number, reporting_invalid_numbers
 from .values import UNKNOWN, is_set
 
 AUDIT = "vault:index/audit:Audit"
@@ -38,11 +38,7 @@ def check_pki_role(args: ResourceCheckArgs, report: Report) -> None:
     props = args.props
     if props.get("allowAnyName") not in (None, False):
         report("allowAnyName is true; remove it and list allowedDomains.")
-    if props.get("allowWildcardCertificates") is not False:
-        report(
-            "allowWildcardCertificates is not false (Vault defaults it to true); "
-            "set it to false."
-        )
+    _check_wildcards(props, args.thresholds["allowWildcardCertificates"], report)
     if props.get("allowIpSans") is not False and not args.thresholds["allowIpSans"]:
         report("allowIpSans is not false (Vault defaults it to true); set it to false.")
     if props.get("enforceHostnames") not in (None, True):
@@ -52,8 +48,19 @@ def check_pki_role(args: ResourceCheckArgs, report: Report) -> None:
     _check_max_ttl(props.get("maxTtl"), args.thresholds["maxTtlSeconds"], report)
 
 
+def _check_wildcards(props: dict, allowed: bool, report: Report) -> None:
+    if allowed or props.get("allowWildcardCertificates") is False:
+        return
+    report(
+        "allowWildcardCertificates is not false (Vault defaults it to true); set "
+        "it to false, or, to issue wildcard server names, set "
+        "allowWildcardCertificates: true under vault-pki-role-constraints in "
+        "policies/config/<stack>.json."
+    )
+
+
 def _check_max_ttl(value: object, ceiling: int, report: Report) -> None:
-    seconds = duration_seconds(value)
+    seconds = duration_seconds(value, "maxTtl")
     if value is UNKNOWN:
         report("maxTtl cannot be verified during preview; set it to a literal.")
     elif seconds is None or seconds <= 0:
@@ -64,8 +71,12 @@ def _check_max_ttl(value: object, ceiling: int, report: Report) -> None:
 
 def check_transit_key(args: ResourceCheckArgs, report: Report) -> None:
     props = args.props
+    for flag in ("exportable", "deletionAllowed", "allowPlaintextBackup"):
+        if props.get(flag) is not None and props.get(flag) is not False:
+            report(f"{flag} is not false, so the key can leave Vault; set it false.")
+
     ceiling_days = args.thresholds["maxAutoRotateDays"]
-    period = number(props.get("autoRotatePeriod"))
+    period = number(props.get("autoRotatePeriod"), "autoRotatePeriod")
     if props.get("autoRotatePeriod") is UNKNOWN:
         report("autoRotatePeriod cannot be verified during preview; set a literal.")
     elif period is None or period <= 0:
@@ -75,10 +86,6 @@ def check_transit_key(args: ResourceCheckArgs, report: Report) -> None:
         )
     elif period > ceiling_days * SECONDS_PER_DAY:
         report(f"autoRotatePeriod exceeds {ceiling_days} days; shorten it.")
-
-    for flag in ("exportable", "deletionAllowed", "allowPlaintextBackup"):
-        if props.get(flag) is not None and props.get(flag) is not False:
-            report(f"{flag} is not false, so the key can leave Vault; set it false.")
 
 
 def build() -> list[Policy]:
@@ -106,10 +113,16 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[PKI_ROLE],
-            check=check_pki_role,
+            check=reporting_invalid_numbers(check_pki_role),
             settings=[
                 Setting("maxTtlSeconds", "integer", 2592000, "Ceiling for maxTtl."),
                 Setting("allowIpSans", "boolean", False, "Allow IP address SANs."),
+                Setting(
+                    "allowWildcardCertificates",
+                    "boolean",
+                    False,
+                    "Allow wildcard certificates (*. server names).",
+                ),
             ],
         ),
         resource_policy(
@@ -120,7 +133,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[TRANSIT_KEY],
-            check=check_transit_key,
+            check=reporting_invalid_numbers(check_transit_key),
             settings=[
                 Setting(
                     "maxAutoRotateDays", "integer", 90, "Ceiling for autoRotatePeriod."

@@ -10,7 +10,7 @@ from pulumi_policy.proxy import (
 )
 
 from policies.secrets_policies.hcl import PolicyParseError, parse_policy, path_matches
-from policies.secrets_policies.units import duration_seconds
+from policies.secrets_policies.units import InvalidNumber, duration_seconds, number
 from policies.secrets_policies.values import (
     SECRET_SIGNATURE,
     SECRET_SIGNATURE_KEY,
@@ -96,11 +96,42 @@ def test_owns_path_positions(path: str, expected: bool) -> None:
     [(3600, 3600.0), ("3600", 3600.0), ("720h", 2592000.0), ("1h30m", 5400.0)],
 )
 def test_duration_seconds_formats(value: object, seconds: float) -> None:
-    assert duration_seconds(value) == seconds, f"{value!r}"
+    assert duration_seconds(value, "ttl") == seconds, f"{value!r}"
 
 
 def test_duration_seconds_rejects_garbage() -> None:
-    assert duration_seconds("soon") is None, "a word parsed as a duration"
+    with pytest.raises(InvalidNumber, match=r"^ttl is invalid: expected a number"):
+        duration_seconds("soon", "ttl")
+
+
+@pytest.mark.parametrize("value", [None, UNKNOWN])
+def test_duration_seconds_absent_is_none(value: object) -> None:
+    assert duration_seconds(value, "ttl") is None, f"{value!r}"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(32, 32.0), ("32", 32.0), (1.5, 1.5), ("1e3", 1000.0)]
+)
+def test_number_formats(value: object, expected: float) -> None:
+    assert number(value, "length") == expected, f"{value!r}"
+
+
+@pytest.mark.parametrize("value", [None, UNKNOWN])
+def test_number_absent_is_none(value: object) -> None:
+    assert number(value, "length") is None, f"{value!r}"
+
+
+@pytest.mark.parametrize("value", ["abc", "", True, "nan", "inf", [32], {"n": 1}])
+def test_number_wrong_type_invalid(value: object) -> None:
+    with pytest.raises(InvalidNumber, match=r"^length is invalid: expected a number"):
+        number(value, "length")
+
+
+def test_invalid_number_message_omits_value() -> None:
+    value = "kv-" + "x" * 12
+    with pytest.raises(InvalidNumber) as caught:
+        number(value, "length")
+    assert value not in str(caught.value), "the message printed the value"
 
 
 def test_to_plain_marks_proxy_unknowns() -> None:

@@ -621,3 +621,135 @@ def test_violation_message_hides_values(case: Case) -> None:
     for message in found:
         printed = [value for value in values if value in message]
         assert printed == [], f"{case.policy} message prints {printed}"
+
+
+PKI_ROLE_PROPS = {
+    "allowedDomains": ["*.auth.dev.internal"],
+    "allowBareDomains": True,
+    "allowIpSans": False,
+    "maxTtl": "720h",
+}
+
+# A string where a number belongs, the value of the property, the expected form.
+WRONG_TYPE_CASES = [
+    ("random-password-length", PASSWORD, {"length": "abc"}, "length", "a number"),
+    (
+        "tls-certificate-validity",
+        LOCALLY_SIGNED,
+        {**LEAF_CERT, "validityPeriodHours": "x"},
+        "validityPeriodHours",
+        "a number",
+    ),
+    (
+        "tls-certificate-validity",
+        LOCALLY_SIGNED,
+        {**LEAF_CERT, "earlyRenewalHours": "x"},
+        "earlyRenewalHours",
+        "a number",
+    ),
+    (
+        "vault-approle-secret-id-ttl",
+        APPROLE,
+        {**ROLE_PROPS, "secretIdTtl": "y"},
+        "secretIdTtl",
+        "a number",
+    ),
+    (
+        "vault-auth-role-token-ttl",
+        APPROLE,
+        {**ROLE_PROPS, "tokenTtl": "y"},
+        "tokenTtl",
+        "a number",
+    ),
+    (
+        "vault-pki-role-constraints",
+        PKI_ROLE,
+        {**PKI_ROLE_PROPS, "allowWildcardCertificates": False, "maxTtl": "soon"},
+        "maxTtl",
+        "a number of seconds or a duration",
+    ),
+    (
+        "vault-transit-key-rotation",
+        TRANSIT_KEY,
+        {"autoRotatePeriod": "z", "exportable": False},
+        "autoRotatePeriod",
+        "a number",
+    ),
+    (
+        "tls-private-key-strength",
+        PRIVATE_KEY,
+        {"algorithm": "RSA", "rsaBits": "big"},
+        "rsaBits",
+        "a number",
+    ),
+    (
+        "aws-secret-recovery-window",
+        AWS_SECRET,
+        {"recoveryWindowInDays": "week"},
+        "recoveryWindowInDays",
+        "a number",
+    ),
+    (
+        "gcp-secret-rotation",
+        GCP_SECRET,
+        {
+            **GCP_SECRET_PROPS,
+            "rotation": {**GCP_SECRET_PROPS["rotation"], "rotationPeriod": "month"},
+        },
+        "rotation.rotationPeriod",
+        "seconds",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "resource_type", "props", "key", "expected"),
+    WRONG_TYPE_CASES,
+    ids=[f"{case[0]}-{case[3]}" for case in WRONG_TYPE_CASES],
+)
+def test_wrong_type_number_reported_invalid(
+    policy: str, resource_type: str, props: dict[str, Any], key: str, expected: str
+) -> None:
+    found = check_resource(policy, resource_type, props)
+    about_key = [message for message in found if message.startswith(f"{key} ")]
+    assert len(about_key) == 1, f"{policy}: {key} has {len(about_key)} messages"
+    assert about_key[0].startswith(f"{key} is invalid: expected {expected}"), (
+        f"{policy}: {key} message is {about_key[0]!r}"
+    )
+
+
+def test_wrong_type_keeps_other_transit_checks() -> None:
+    props = {"autoRotatePeriod": "z", "exportable": True}
+    found = check_resource("vault-transit-key-rotation", TRANSIT_KEY, props)
+    assert any(message.startswith("exportable") for message in found), (
+        f"transit key: exportable not reported next to an invalid period: {found}"
+    )
+
+
+def test_wrong_type_message_omits_value() -> None:
+    value = "kv-" + "q" * 12
+    found = check_resource("random-password-length", PASSWORD, {"length": value})
+    assert found, "RandomPassword: a text length passed"
+    assert all(value not in message for message in found), "message printed a value"
+
+
+def test_pki_role_wildcard_rejected_by_default() -> None:
+    props = {**PKI_ROLE_PROPS, "allowWildcardCertificates": True}
+    found = check_resource("vault-pki-role-constraints", PKI_ROLE, props)
+    assert any("policies/config/<stack>.json" in message for message in found), (
+        f"PKI role: the wildcard message does not name the policy config: {found}"
+    )
+
+
+def test_pki_role_wildcard_allowed_by_config() -> None:
+    props = {**PKI_ROLE_PROPS, "allowWildcardCertificates": True}
+    config = {"allowWildcardCertificates": True}
+    found = check_resource("vault-pki-role-constraints", PKI_ROLE, props, config)
+    assert found == [], f"PKI role: wildcards rejected although config allows: {found}"
+
+
+def test_pki_role_wildcard_default_true_rejected() -> None:
+    found = check_resource("vault-pki-role-constraints", PKI_ROLE, PKI_ROLE_PROPS)
+    assert any(m.startswith("allowWildcardCertificates") for m in found), (
+        "PKI role: an unset allowWildcardCertificates (Vault's default true) passed"
+    )

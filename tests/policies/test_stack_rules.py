@@ -228,6 +228,19 @@ def test_rotation_trigger_too_slow_flagged() -> None:
     assert names(found) == ["auth-service-postgres-password"], found
 
 
+def test_rotation_trigger_text_period_invalid() -> None:
+    resources = [
+        Res(ROTATING, "db-rotation", {"rotationDays": "monthly"}),
+        password("auth-service-postgres-password", "db-rotation"),
+    ]
+    found = check_stack("credential-rotation-trigger", resources)
+    messages = [message for message, _ in found]
+    assert len(messages) == 1, f"RandomPassword: {len(messages)} messages"
+    assert "rotationDays is invalid: expected a number" in messages[0], (
+        f"RandomPassword: the text rotationDays is not reported invalid: {messages}"
+    )
+
+
 def test_signing_key_trigger_needs_dependency() -> None:
     key = Res(PRIVATE_KEY, "auth-service-jwt-signing-key-a", {"algorithm": "ECDSA"})
     found = check_stack(
