@@ -12,6 +12,7 @@ from pulumi.runtime.settings import SETTINGS
 from harness.local.checks import CheckResult
 from harness.local.redaction import scrub
 from harness.local.server import ServerInfo
+from harness.local.stack_support import StackNotSupported, check_stack_supported
 from harness.local.vault_api import VaultApi
 from harness.local.vault_apply import LocalApplyMocks
 from harness.local.verify import verify_apply
@@ -51,8 +52,14 @@ def apply_stack(
     """Run the program for `stack` and create its resources in `server`.
 
     Raises `ApplyFailed` naming the resource and API path of the first
-    failed call, or the program's or stack file's error.
+    failed call, or the program's or stack file's error, or why the local
+    server cannot take the stack.
     """
+    try:
+        check_stack_supported(stack, config_overrides, project_dir)
+    except (StackNotSupported, StackFileError) as error:
+        raise ApplyFailed(str(error)) from None
+
     mocks = LocalApplyMocks(server.address, server.root_token, on_progress)
     try:
         program = run_program(

@@ -2,7 +2,8 @@
 
 Exit status: 0 when every check holds, 1 when a check failed, 2 when the
 stack could not be applied (OpenBao missing or failing to start, port in
-use, an API error, a bad stack file or config).
+use, an API error, a bad stack file or config, a stack the local server
+cannot take), and 128 plus the signal number after SIGINT, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
@@ -10,18 +11,83 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
-from harness.local.apply import ApplyFailed, apply_stack
+from harness.check import PLACEHOLDER_NOTE
+from harness.local.apply import ApplyFailed, LocalApply, apply_stack
 from harness.local.checks import failed
 from harness.local.report import Progress, closing_line, failure_lines, summary_table
-from harness.local.server import DevServer, ServerError, ServerInfo
+from harness.local.server import (
+    MAX_LISTEN_PORT,
+    STOP_SIGNALS,
+    DevServer,
+    ServerError,
+    ServerInfo,
+)
+from harness.local.stack_support import StackNotSupported, check_stack_supported
+from harness.program import REPOSITORY_ROOT
+from harness.stack_files import StackFileError
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_NOT_APPLIED = 2
+# A run ended by a signal exits as a shell reports it: 128 plus the number.
+EXIT_SIGNAL_BASE = 128
 TOKEN_FILE_NAME = "root-token"
+INTERRUPTED_MESSAGE = "interrupted; OpenBao stopped"
+
+
+class StopSignalHandler:
+    """Turns the first SIGINT, SIGTERM or SIGHUP into a `KeyboardInterrupt`.
+
+    The exception unwinds the run, so the server is stopped on the way out.
+    Later signals are ignored, so they cannot cut that cleanup short.
+    """
+
+    def __init__(self) -> None:
+        self.signal_number: int | None = None
+
+    def handle(self, signal_number: int, _frame: FrameType | None) -> None:
+        """Record the signal and raise on the first one."""
+        if self.signal_number is not None:
+            return
+        self.signal_number = signal_number
+        raise KeyboardInterrupt(signal.Signals(signal_number).name)
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle the stop signals inside the block (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {
+            number: signal.signal(number, self.handle) for number in STOP_SIGNALS
+        }
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def port_number(text: str) -> int:
+    """Parse a `--port` value: a whole number from 1 to `MAX_LISTEN_PORT`."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= port <= MAX_LISTEN_PORT:
+        raise argparse.ArgumentTypeError(
+            f"{port} is out of range; use 1 to {MAX_LISTEN_PORT} (the dev server "
+            "also listens on the next port), or leave --port out for a free port"
+        )
+    return port
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -40,10 +106,17 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         help="leave the server running and print its address and root token file",
     )
     parser.add_argument(
-        "--stack", default="local", help="stack to apply (default: local)"
+        "--stack",
+        default="local",
+        help="stack to apply (default: local); it must set vault.flavor: openbao "
+        "and fetch no JWT keys from another host",
     )
     parser.add_argument(
-        "--port", type=int, default=None, help="listen port (default: a free port)"
+        "--port",
+        type=port_number,
+        default=None,
+        help=f"listen port, 1 to {MAX_LISTEN_PORT}; the next port is used too "
+        "(default: a free port)",
     )
     return parser.parse_args(argv)
 
@@ -51,15 +124,27 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     """Run the local apply and return the exit status."""
     arguments = parse_arguments(argv)
-    server = DevServer(port=arguments.port)
+    stop_signals = StopSignalHandler()
+    with stop_signals.installed():
+        try:
+            return _run(arguments)
+        except KeyboardInterrupt:
+            print(INTERRUPTED_MESSAGE, file=sys.stderr)
+            return EXIT_SIGNAL_BASE + (stop_signals.signal_number or signal.SIGINT)
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    """Check the stack, then apply it to a fresh server and verify it."""
     try:
+        check_stack_supported(arguments.stack, None, REPOSITORY_ROOT)
+        server = DevServer(port=arguments.port)
         with server as info:
             print(f"OpenBao dev server started at {info.address}")
             status = _apply_and_verify(info, arguments.stack)
             if arguments.keep:
                 _keep_running(server, info)
             return status
-    except (ServerError, ApplyFailed) as error:
+    except (ServerError, ApplyFailed, StackNotSupported, StackFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_NOT_APPLIED
 
@@ -75,6 +160,7 @@ def _apply_and_verify(info: ServerInfo, stack: str) -> int:
         progress.interrupt()
         raise
     progress.finish(applied.mocks)
+    _print_placeholders(applied)
 
     results = applied.verify()
     print()
@@ -84,6 +170,17 @@ def _apply_and_verify(info: ServerInfo, stack: str) -> int:
         print(line)
     print(closing_line(results))
     return EXIT_CHECK_FAILED if failed(results) else EXIT_OK
+
+
+def _print_placeholders(applied: LocalApply) -> None:
+    """List the config paths given a placeholder secret, as the check does."""
+    filled = applied.program.filled_placeholders
+    if not filled:
+        return
+    print()
+    print(PLACEHOLDER_NOTE)
+    for config_path in filled:
+        print(f"  {config_path}")
 
 
 def _keep_running(server: DevServer, info: ServerInfo) -> None:

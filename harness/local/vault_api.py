@@ -9,7 +9,7 @@ import hvac
 import hvac.exceptions
 import requests
 
-from harness.local.redaction import redact
+from harness.local.redaction import scrub
 
 REQUEST_TIMEOUT_SECONDS = 30
 
@@ -73,10 +73,10 @@ def describe_failure(error: Exception, hidden: set[str]) -> str:
         errors = getattr(error, "errors", None)
         text = "; ".join(str(item) for item in errors) if errors else str(error)
         status = type(error).__name__
-        return redact(f"{status}: {text}", hidden)
+        return scrub(f"{status}: {text}", hidden)
     if isinstance(error, requests.RequestException):
         return f"server unreachable ({type(error).__name__})"
-    return redact(str(error), hidden)
+    return scrub(str(error), hidden)
 
 
 def apply_request(

@@ -20,7 +20,7 @@ from harness.local import generated, tls_certs, tls_material
 from harness.local import vault_auth_roles as auth_roles
 from harness.local import vault_engines as engines
 from harness.local import vault_pki as pki
-from harness.local.redaction import redact, secret_strings
+from harness.local.redaction import scrub, secret_strings
 from harness.local.vault_api import ApplyError, VaultApi
 from harness.local.vault_common import ApplyContext, ReadBack, VaultResult
 from harness.secret_values import unwrap_secrets
@@ -74,7 +74,7 @@ class ResourceFailure(Exception):
     """
 
     def __init__(self, args: pulumi.runtime.MockResourceArgs, error: Exception) -> None:
-        detail = redact(str(error), secret_strings(args.inputs))
+        detail = scrub(str(error), secret_strings(args.inputs))
         if f"'{args.name}'" not in detail:
             detail = f"{args.typ} '{args.name}': {type(error).__name__}: {detail}"
         super().__init__(detail)
