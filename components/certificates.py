@@ -35,6 +35,11 @@ def early_renewal_hours(validity_days: int) -> int:
     return max(1, _hours(validity_days) // 3)
 
 
+def has_wildcard(names: list[str]) -> bool:
+    """Tell whether any server name is a wildcard such as *.auth.internal."""
+    return any(name.startswith("*.") for name in names)
+
+
 @dataclass(frozen=True)
 class CertificateAuthorityArgs:
     environment: str
@@ -413,11 +418,14 @@ class ServiceCertificates(pulumi.ComponentResource):
             f"{self._name}-{role}-role",
             backend=mount.path,
             name=role,
+            # Each name is an exact allowed domain. A wildcard name such as
+            # *.auth.internal matches itself as a bare domain, and Vault then
+            # issues it only if the role allows wildcard certificates.
             allowed_domains=names,
             allow_bare_domains=True,
             allow_subdomains=False,
             allow_glob_domains=False,
-            allow_wildcard_certificates=False,
+            allow_wildcard_certificates=has_wildcard(names),
             allow_any_name=False,
             allow_ip_sans=False,
             allow_localhost=False,

@@ -559,6 +559,40 @@ def test_vault_pki_role_limits_names() -> None:
     assert role["maxTtl"] == f"{pki.leaf_validity_days * 24}h", "maxTtl"
 
 
+WILDCARD_NAMES = ("*.auth.local.internal", "auth.local.internal")
+
+
+@pytest.fixture(scope="module")
+def wildcard_build() -> PlatformBuild:
+    """Build the local stack with a wildcard server name for auth-service."""
+    config = load_stack("local")
+    services = tuple(
+        dataclasses.replace(
+            service, tls=dataclasses.replace(service.tls, server_names=WILDCARD_NAMES)
+        )
+        if service.name == "auth-service" and service.tls is not None
+        else service
+        for service in config.services
+    )
+    config = dataclasses.replace(config, services=services)
+    return build_platform(config, generate_external_values(config))
+
+
+def test_vault_pki_role_allows_wildcard_name(wildcard_build: PlatformBuild) -> None:
+    role = wildcard_build.named("auth-service-tls-server-role").inputs
+
+    assert role["allowWildcardCertificates"] is True, "server-role wildcard"
+    assert role["allowedDomains"] == list(WILDCARD_NAMES), "server-role domains"
+    assert role["allowSubdomains"] is False, "server-role allowSubdomains"
+    assert role["allowGlobDomains"] is False, "server-role allowGlobDomains"
+
+
+def test_vault_pki_client_role_no_wildcard(wildcard_build: PlatformBuild) -> None:
+    role = wildcard_build.named("auth-service-tls-client-role").inputs
+
+    assert role["allowWildcardCertificates"] is False, "client-role wildcard"
+
+
 @pytest.mark.parametrize(
     ("role", "server", "client"), [("server", True, False), ("client", False, True)]
 )
