@@ -2,7 +2,9 @@
 
 A resource is matched by URN. For each one present in both reports the diff
 names the inputs and options that changed (never their values) and decides,
-with the table in `replacement`, whether the provider would replace it.
+with the table in `replacement`, whether the provider would replace it. The
+engine also replaces it when its `replacementTrigger` value changes or an
+input that its `replaceOnChanges` option names changes.
 
 Replacement then spreads along dependencies, because a replaced resource's
 outputs are new even when the report prints the same text for them (a
@@ -46,6 +48,8 @@ from harness.diff.reports import (
 
 ANY_INPUT = "*"
 """Placeholder for an input the report cannot name."""
+
+TRIGGER_OPTION = "replacementTrigger"
 
 
 class Action(StrEnum):
@@ -109,6 +113,7 @@ def compare_reports(base: Mapping[str, Any], head: Mapping[str, Any]) -> ReportD
     _require_same_stack(base_index, head_index)
 
     direct = _direct_changes(base_index, head_index)
+    _defer_derived_triggers(direct, head_index)
     cascaded = _cascade(direct, base_index, head_index)
     return ReportDiff(base_index, head_index, tuple(_in_order(cascaded, head_index)))
 
@@ -146,7 +151,7 @@ def _removed(resource: ReportResource) -> ResourceChange:
 def _compare(old: ReportResource, new: ReportResource) -> ResourceChange | None:
     """Compare one resource's two versions; None when nothing changed."""
     changed_props = _changed_keys(old.props, new.props) - new.ignore_changes
-    changed_options = _changed_keys(old.options, new.options)
+    changed_options = _changed_options(old.options, new.options)
     if not changed_props and not changed_options:
         return None
 
@@ -179,14 +184,66 @@ def _forcing(
         if _path_changed(path, old.props, new.props):
             forcing.add(_top_level(path))
 
-    if "replacementTrigger" in changed_options:
-        forcing.add("replacementTrigger")
+    if TRIGGER_OPTION in changed_options:
+        forcing.add(TRIGGER_OPTION)
     return frozenset(forcing - new.ignore_changes)
+
+
+def _defer_derived_triggers(
+    changes: dict[str, ResourceChange], head: ReportIndex
+) -> None:
+    """Leave a trigger that changed along with a dependency to the cascade.
+
+    A `replacementTrigger` is mostly an output of a resource it depends on (a
+    `time.Rotating`'s `rfc3339`). The check's mocks compute that output afresh
+    from the inputs, so its text can change where the provider keeps the old
+    value, as for an input under `ignoreChanges`. When a dependency changed
+    too, the cascade decides from that dependency's own change. A trigger that
+    changed alone is the program's own change and forces replacement.
+
+    NOTE: a trigger taken from an output that a dependency updates in place
+    (a `time.Rotating`'s `rotationRfc3339`) is missed.
+    """
+    for urn, change in list(changes.items()):
+        resource = head.get(urn)
+        if TRIGGER_OPTION not in change.forcing or resource is None:
+            continue
+        if not any(dependency in changes for dependency in resource.dependencies):
+            continue
+
+        settled = _without_trigger(change)
+        if settled is None:
+            del changes[urn]
+        else:
+            changes[urn] = settled
+
+
+def _without_trigger(change: ResourceChange) -> ResourceChange | None:
+    options = tuple(o for o in change.changed_options if o != TRIGGER_OPTION)
+    forcing = tuple(name for name in change.forcing if name != TRIGGER_OPTION)
+    if not change.changed_props and not options:
+        return None
+    return replace(
+        change,
+        action=Action.REPLACE if forcing else Action.UPDATE,
+        changed_options=options,
+        forcing=forcing,
+    )
 
 
 def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> frozenset[str]:
     keys = set(old) | set(new)
     return frozenset(key for key in keys if old.get(key) != new.get(key))
+
+
+def _changed_options(old: Mapping[str, Any], new: Mapping[str, Any]) -> frozenset[str]:
+    """Return the options that changed, among those both reports record.
+
+    A report written before the check recorded an option (`replacementTrigger`,
+    `replaceOnChanges`) lacks its key, which is no change of the option.
+    """
+    recorded = set(old) & set(new)
+    return frozenset(key for key in recorded if old[key] != new[key])
 
 
 def _path_changed(path: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
@@ -252,7 +309,7 @@ def _follow(
     ]
     forced = [name for name in fed_inputs if _input_forces(dependent, name)]
     if dependent.has_replacement_trigger:
-        forced.append("replacementTrigger")
+        forced.append(TRIGGER_OPTION)
     if not fed_inputs and not forced:
         return current
 

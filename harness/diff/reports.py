@@ -37,9 +37,6 @@ class ReportResource:
     def ignore_changes(self) -> frozenset[str]:
         return frozenset(self.options.get("ignoreChanges") or ())
 
-    # NOTE: the offline check does not write `replaceOnChanges` or
-    # `replacementTrigger` into its report yet, so the replacements these
-    # options force are unseen until it does.
     @property
     def replace_on_changes(self) -> tuple[str, ...]:
         return tuple(self.options.get("replaceOnChanges") or ())

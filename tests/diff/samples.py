@@ -73,6 +73,8 @@ class ReportBuilder:
                     "protect": False,
                     "deleteBeforeReplace": False,
                     "ignoreChanges": [],
+                    "replaceOnChanges": [],
+                    "replacementTrigger": None,
                     **options,
                 },
             }

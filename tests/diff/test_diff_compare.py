@@ -552,3 +552,67 @@ def test_ignored_input_from_replaced_is_no_change() -> None:
     diff = compare_reports(base, head)
 
     assert _action(diff, follower) is None, "rfc3339 is in ignoreChanges"
+
+
+def _signing_key_report(trigger: str) -> tuple[dict[str, Any], str, str]:
+    """Return a report with a JWT signing key keyed on its rotation's time."""
+    builder = ReportBuilder()
+    rotation = builder.add(
+        ROTATING, "auth-service-jwt-signing-key-a-rotation", props={"rotationDays": 180}
+    )
+    key = builder.add(
+        PRIVATE_KEY,
+        "auth-service-jwt-signing-key-a",
+        props={"algorithm": "ECDSA", "ecdsaCurve": "P256"},
+        depends_on=(rotation,),
+        replacementTrigger=trigger,
+    )
+    return builder.report(), rotation, key
+
+
+def test_trigger_value_change_rotates_key() -> None:
+    base, _, key = _signing_key_report("2026-01-01T00:00:00Z")
+    head, _, _ = _signing_key_report("2026-07-01T00:00:00Z")
+
+    diff = compare_reports(base, head)
+    impacts = describe_impacts(diff)
+
+    assert _action(diff, key) is Action.REPLACE, "the trigger value changed alone"
+    assert ImpactKind.CREDENTIAL_ROTATION in _kinds(impacts, key), "no key rotation"
+
+
+def test_trigger_change_with_dependency_update_waits() -> None:
+    base, rotation, key = _signing_key_report("2026-01-01T00:00:00Z")
+    head, _, _ = _signing_key_report("2026-07-01T00:00:00Z")
+    resource(head, rotation)["props"]["rotationDays"] = 120
+
+    diff = compare_reports(base, head)
+
+    assert _action(diff, rotation) is Action.UPDATE, "rotationDays updates in place"
+    assert _action(diff, key) is None, "the trigger follows the unreplaced rotation"
+
+
+def test_trigger_change_with_dependency_replaced() -> None:
+    base, rotation, key = _signing_key_report("2026-01-01T00:00:00Z")
+    head, _, _ = _signing_key_report("2026-07-01T00:00:00Z")
+    resource(head, rotation)["props"]["triggers"] = {"reason": "leak"}
+
+    diff = compare_reports(base, head)
+    change = diff.get(key)
+
+    assert change is not None and change.is_replacement, "the key is not replaced"
+    assert (rotation, "replacementTrigger") in change.replaced_through, "cause"
+
+
+def test_base_without_new_options_is_no_change() -> None:
+    head, urns = build_sample()
+    resource(head, urns["password"])["options"]["replacementTrigger"] = "2026-11"
+    resource(head, urns["kv"])["options"]["replaceOnChanges"] = ["options"]
+    base = changed_copy(head)
+    for entry in base["resources"]:
+        del entry["options"]["replaceOnChanges"]
+        del entry["options"]["replacementTrigger"]
+
+    diff = compare_reports(base, head)
+
+    assert diff.is_empty, f"changed: {[c.name for c in diff.changes]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from harness.resources import from_program_run
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 NAMESPACE = "secrets-platform"
+JWT_KEY = "auth-service-credentials-jwt-signing-key-a"
+JWT_ROTATION = f"{JWT_KEY}-rotation"
 
 
 def _report(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -100,3 +103,42 @@ def test_program_rotation_days_moves_schedules(dev_report: dict[str, Any]) -> No
     assert not diff.with_action(Action.REPLACE), "a period change replaces nothing"
     assert any("postgres-password-kv" in name for i in schedules for name in i.related)
     assert evaluate_gate(impacts, ()).exit_code == 0
+
+
+def _named(report: dict[str, Any], name: str) -> dict[str, Any]:
+    matches = [entry for entry in report["resources"] if entry["name"] == name]
+    assert matches, f"{name} is not in the report"
+    return matches[0]
+
+
+def test_program_report_records_key_trigger(dev_report: dict[str, Any]) -> None:
+    key = _named(dev_report, JWT_KEY)
+
+    assert key["options"]["replacementTrigger"] is not None, f"{JWT_KEY}: trigger"
+    assert key["options"]["replaceOnChanges"] == [], f"{JWT_KEY}: replaceOnChanges"
+    assert "propertyDependencies" in key, f"{JWT_KEY}: propertyDependencies"
+
+
+def test_program_jwt_trigger_rotates_key(dev_report: dict[str, Any]) -> None:
+    head = copy.deepcopy(dev_report)
+    _named(head, JWT_ROTATION)["props"]["triggers"] = {"reason": "key compromise"}
+
+    diff = compare_reports(dev_report, head)
+    impacts = describe_impacts(diff)
+    rotations = [i for i in impacts if i.kind is ImpactKind.CREDENTIAL_ROTATION]
+    key = next((c for c in diff.changes if c.name == JWT_KEY), None)
+
+    assert key is not None and key.is_replacement, f"{JWT_KEY} is not replaced"
+    assert JWT_KEY in {i.name for i in rotations}, f"{JWT_KEY}: no rotation impact"
+    assert evaluate_gate(impacts, ()).exit_code == 0, "a key rotation never blocks"
+
+
+def test_program_jwt_rotation_days_rotates_nothing(
+    dev_report: dict[str, Any],
+) -> None:
+    head = _report("dev", _with_setting("dev", "rotation", "jwtSigningKey", 60))
+
+    diff = compare_reports(dev_report, head)
+    replaced = [change.name for change in diff.with_action(Action.REPLACE)]
+
+    assert not replaced, f"a rotation period change replaces {replaced}"
