@@ -138,7 +138,8 @@ def _read_external(config: pulumi.Config) -> Any:
         # `from None` keeps the decoder's message, which quotes the text, out.
         raise ConfigError(
             "external",
-            "is not valid JSON. Set each value with pulumi config set --secret --path",
+            "is not valid JSON. Set each value with pulumi config set --secret "
+            f"--path '{NAMESPACE}:external.<service>.<name>'",
         ) from None
 
 

@@ -35,7 +35,7 @@ def _mirror_section(
     if section is None and mirror in mirrors:
         raise ConfigError(
             mirror,
-            f"is missing but mirrors selects {mirror}",
+            f"is missing, but mirrors selects {mirror}",
             "an object with keys " + ", ".join(keys),
         )
     return section

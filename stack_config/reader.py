@@ -119,7 +119,7 @@ class _ConfigObject:
 
     def texts(self, name: str, rule: _Rule) -> tuple[str, ...]:
         """Read a list of unique strings that each match `rule`."""
-        entries = self.list_value(name, f"a list of {rule.allowed}")
+        entries = self.list_value(name, rule.list_allowed)
         return _check_list_entries(
             entries,
             self.key_for(name),
@@ -142,6 +142,13 @@ class _ConfigObject:
         return _ConfigObject(
             self.key_for(name), {} if value is None else value, allowed_keys
         )
+
+    def required_section(
+        self, name: str, allowed_keys: tuple[str, ...]
+    ) -> _ConfigObject:
+        """Read a nested object that must be present, naming it when it is not."""
+        value = self.require(name, "an object with keys " + ", ".join(allowed_keys))
+        return _ConfigObject(self.key_for(name), value, allowed_keys)
 
     def optional_section(
         self, name: str, allowed_keys: tuple[str, ...]

@@ -17,13 +17,22 @@ class _Rule:
 
     pattern: re.Pattern[str]
     allowed: str
+    plural: str | None = None
+    """The allowed wording for a list of such values, as in "a list of <plural>"."""
 
     def matches(self, value: str) -> bool:
         return self.pattern.fullmatch(value) is not None
 
+    @property
+    def list_allowed(self) -> str:
+        """Describe a list whose entries each match the rule."""
+        if self.plural is None:
+            return f"a list whose entries are each {self.allowed}"
+        return f"a list of {self.plural}"
 
-def _rule(pattern: str, allowed: str) -> _Rule:
-    return _Rule(re.compile(pattern), allowed)
+
+def _rule(pattern: str, allowed: str, plural: str | None = None) -> _Rule:
+    return _Rule(re.compile(pattern), allowed, plural)
 
 
 ENVIRONMENT_RULE = _rule(
@@ -40,11 +49,14 @@ KEBAB_NAME_RULE = _rule(
     r"(?=.{1,63}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*",
     "kebab-case: 1-63 lowercase letters and digits in hyphen-separated words, "
     "starting with a letter",
+    "kebab-case names: 1-63 lowercase letters and digits in hyphen-separated "
+    "words, starting with a letter",
 )
 HOSTNAME_RULE = _rule(
     r"(?=.{1,253}$)(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?",
-    "a lowercase DNS name such as auth.dev.internal, optionally starting with *.",
+    "a lowercase DNS name such as auth.dev.internal, optionally starting with '*.'",
+    "lowercase DNS names such as auth.dev.internal, each optionally starting with '*.'",
 )
 AUDIT_PATH_RULE = _rule(
     r"stdout|/(?:[^/\x00]+/)*[^/\x00]+",
@@ -60,6 +72,7 @@ HTTPS_URL_RULE = _rule(
 PEM_PUBLIC_KEY_RULE = _rule(
     r"-----BEGIN PUBLIC KEY-----\s+[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*",
     "a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)",
+    "PEM public keys (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)",
 )
 REPOSITORY_OWNER_RULE = _rule(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?",
@@ -96,7 +109,11 @@ GCP_PROJECT_RULE = _rule(
     "a project id: 6-30 lowercase letters, digits and hyphens, starting with a "
     "letter and not ending with a hyphen",
 )
-GCP_LOCATION_RULE = _rule(r"[a-z]+-[a-z]+[0-9]+", "a GCP region such as europe-west1")
+GCP_LOCATION_RULE = _rule(
+    r"[a-z]+-[a-z]+[0-9]+",
+    "a GCP region such as europe-west1",
+    "GCP regions such as europe-west1",
+)
 GCP_SERVICE_ACCOUNT_RULE = _rule(
     r"[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]"
     r"\.iam\.gserviceaccount\.com",

@@ -51,7 +51,7 @@ def _parse_service_tls(service: _ConfigObject) -> ServiceTls | None:
         raise ConfigError(
             tls.key_for("serverNames"),
             "is missing or empty",
-            f"a list of {HOSTNAME_RULE.allowed}",
+            HOSTNAME_RULE.list_allowed,
         )
     return ServiceTls(server_names=server_names, client=tls.flag("client", False))
 
@@ -69,7 +69,7 @@ def _parse_identities(
         if principals[mirror] is None:
             raise ConfigError(
                 section.key_for(mirror),
-                f"is missing but mirrors selects {mirror}",
+                f"is missing, but mirrors selects {mirror}",
                 IDENTITY_RULES[mirror].allowed,
             )
     return ServiceIdentities(
@@ -123,7 +123,7 @@ def _default_ci_claims(
         raise ConfigError(
             key,
             "is missing, and vault.jwt.repositoryOwner is not set to derive it. "
-            "a CI role without bound claims would accept any token for the audience",
+            "A CI role without bound claims would accept any token for the audience",
             "an object of claim names to values, e.g. {repository: owner/" + name + "}",
         )
     return (("repository", f"{ci_issuer.repository_owner}/{name}"),)

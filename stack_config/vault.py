@@ -83,7 +83,7 @@ def _check_issuer_is_url(jwt: _ConfigObject, issuer: str) -> str:
 
 
 def _parse_vault(root: _ConfigObject) -> VaultSettings:
-    vault = root.section("vault", VAULT_KEYS)
+    vault = root.required_section("vault", VAULT_KEYS)
     flavor: Flavor = vault.choice("flavor", FLAVORS)
     kv_layout: KvLayout = vault.choice("kvLayout", KV_LAYOUTS, default="per-service")
     jwt = _parse_ci_issuer(vault)

@@ -224,6 +224,24 @@ def test_environment_missing_rejected() -> None:
     assert "is missing" in str(error), "environment"
 
 
+def test_vault_section_missing_names_section() -> None:
+    raw = with_value("vault", _DELETE)
+
+    error = config_error(raw)
+    assert str(error) == (
+        f"{NAMESPACE}:vault: is missing (allowed: an object with keys flavor, "
+        "kvLayout, jwt, auditFilePath, tokenTtlSeconds, tokenMaxTtlSeconds, "
+        "secretIdTtlSeconds)"
+    ), f"vault: got {str(error)!r}"
+
+
+def test_vault_flavor_missing_names_flavor() -> None:
+    raw = with_value("vault.flavor", _DELETE)
+
+    error = assert_rejected(raw, "vault.flavor", "vault, openbao")
+    assert "is missing" in str(error), "vault.flavor"
+
+
 @pytest.mark.parametrize("value", ["Dev", "1dev", "dev-", "dev_1", "a" * 17, ""])
 def test_environment_invalid_rejected(value: str) -> None:
     raw = with_value("environment", value)
@@ -427,7 +445,7 @@ def test_vault_jwt_validation_public_key_not_pem_rejected() -> None:
 def test_vault_jwt_validation_public_keys_not_list_rejected() -> None:
     raw = with_value("vault.jwt.validationPublicKeys", generate_public_key_pem())
 
-    assert_rejected(raw, "vault.jwt.validationPublicKeys", "a list of a PEM")
+    assert_rejected(raw, "vault.jwt.validationPublicKeys", "a list of PEM public")
 
 
 @pytest.mark.parametrize("value", ["example org", "-example", "a" * 40])
@@ -480,6 +498,16 @@ def test_mirror_selected_without_section_rejected(mirror: str) -> None:
 
     error = assert_rejected(raw, mirror, "an object with keys")
     assert f"mirrors selects {mirror}" in str(error), mirror
+
+
+def test_mirror_section_missing_message() -> None:
+    raw = with_value("aws", _DELETE)
+
+    error = config_error(raw)
+    assert str(error) == (
+        f"{NAMESPACE}:aws: is missing, but mirrors selects aws (allowed: an "
+        "object with keys region, recoveryWindowDays)"
+    ), f"aws: got {str(error)!r}"
 
 
 def test_azure_selected_without_section_rejected() -> None:
@@ -791,6 +819,42 @@ def test_service_tls_server_names_empty_rejected() -> None:
     assert_rejected(raw, "services.auth-service.tls.serverNames", "a list of")
 
 
+def test_service_tls_server_names_empty_message() -> None:
+    raw = with_value("services.auth-service.tls.serverNames", [])
+
+    error = config_error(raw)
+    assert str(error) == (
+        f"{NAMESPACE}:services.auth-service.tls.serverNames: is missing or empty "
+        "(allowed: a list of lowercase DNS names such as auth.dev.internal, each "
+        "optionally starting with '*.')"
+    ), f"serverNames: got {str(error)!r}"
+
+
+def test_service_tls_server_names_not_list_message() -> None:
+    raw = with_value("services.auth-service.tls.serverNames", "auth.dev.internal")
+
+    error = config_error(raw)
+    assert str(error) == (
+        f"{NAMESPACE}:services.auth-service.tls.serverNames: must be a list, got "
+        "'auth.dev.internal' (allowed: a list of lowercase DNS names such as "
+        "auth.dev.internal, each optionally starting with '*.')"
+    ), f"serverNames: got {str(error)!r}"
+
+
+def test_api_tokens_not_list_message() -> None:
+    raw = with_value("services.llm-service.apiTokens", "admin-token")
+
+    assert_rejected(
+        raw, "services.llm-service.apiTokens", "a list of kebab-case names: 1-63"
+    )
+
+
+def test_gcp_locations_not_list_message() -> None:
+    raw = with_value("gcp.locations", "europe-west1", stack="prod")
+
+    assert_rejected(raw, "gcp.locations", "a list of GCP regions such as")
+
+
 @pytest.mark.parametrize("value", ["Auth.dev.internal", "auth..internal", "-auth"])
 def test_service_tls_server_name_invalid_rejected(value: str) -> None:
     raw = with_value("services.auth-service.tls.serverNames", [value])
@@ -898,6 +962,18 @@ def test_service_ci_claims_missing_without_owner_rejected() -> None:
 
     error = assert_rejected(raw, "services.auth-service.ciClaims", "an object of")
     assert "vault.jwt.repositoryOwner" in str(error), "auth-service ciClaims"
+
+
+def test_service_ci_claims_missing_message() -> None:
+    raw = with_value("vault.jwt.repositoryOwner", _DELETE)
+
+    error = config_error(raw)
+    assert str(error) == (
+        f"{NAMESPACE}:services.auth-service.ciClaims: is missing, and "
+        "vault.jwt.repositoryOwner is not set to derive it. A CI role without "
+        "bound claims would accept any token for the audience (allowed: an "
+        "object of claim names to values, e.g. {repository: owner/auth-service})"
+    ), f"ciClaims: got {str(error)!r}"
 
 
 def test_service_ci_claims_empty_rejected() -> None:
@@ -1134,3 +1210,17 @@ def test_load_external_secrets_invalid_json_rejected() -> None:
 
     assert caught.value.key == "external", str(caught.value)
     assert hidden not in str(caught.value), "external value leaked into the message"
+
+
+@pytest.mark.usefixtures("runtime")
+def test_load_external_secrets_invalid_json_names_command() -> None:
+    config = parse_stack_config(raw_config())
+    external_key = f"{NAMESPACE}:external"
+    pulumi.runtime.set_all_config({external_key: "{"}, [external_key])
+
+    with pytest.raises(ConfigError) as caught:
+        load_external_secrets(config)
+
+    assert str(caught.value).endswith(
+        f"--path '{NAMESPACE}:external.<service>.<name>'"
+    ), f"external: got {str(caught.value)!r}"
