@@ -10,7 +10,12 @@ from pulumi_policy import EnforcementLevel
 
 from harness.check_mocks import CheckMocks
 from harness.dump import read_dump
-from harness.policy_config import read_policy_config, resolve_settings
+from harness.policy_config import (
+    disabled_lines,
+    disabled_policies,
+    read_policy_config,
+    resolve_settings,
+)
 from harness.policy_eval import (
     PolicyPack,
     Violation,
@@ -30,7 +35,7 @@ from harness.report_text import (
 )
 from harness.resources import DeclaredResource, from_program_run
 from harness.secret_values import unmarked_secret_paths
-from harness.stack_files import load_project
+from harness.stack_files import load_project, plain_external_warnings
 
 PLACEHOLDER_NOTE = (
     "Placeholder secrets (secure values cannot be decrypted without the Pulumi "
@@ -47,13 +52,15 @@ class Outcome:
     violations: list[Violation]
     outputs: dict[str, Any] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    disabled_policies: list[str] = field(default_factory=list)
+    plain_secrets: list[str] = field(default_factory=list)
+    """Plain-text external secrets in the stack file; each fails the check."""
 
     @property
     def exit_code(self) -> int:
         mandatory = EnforcementLevel.MANDATORY.value
-        return (
-            1 if any(v.enforcement_level == mandatory for v in self.violations) else 0
-        )
+        blocked = any(v.enforcement_level == mandatory for v in self.violations)
+        return 1 if blocked or self.plain_secrets else 0
 
     def report(self) -> dict[str, Any]:
         return build_report(self.stack, self.resources, self.violations, self.outputs)
@@ -71,10 +78,12 @@ def run_check(
         stack, CheckMocks(), config_overrides=config_overrides, project_dir=project_dir
     )
     resources = from_program_run(run)
-    pack, violations, config_note = _evaluate_pack(
+    pack, violations, config_note, disabled = _evaluate_pack(
         policies_dir or project_dir / "policies", stack, resources
     )
     outcome = Outcome(stack, resources, violations, run.outputs)
+    outcome.disabled_policies = disabled
+    outcome.plain_secrets = plain_external_warnings(load_project(project_dir), stack)
     access = access_lines(pack, resources)
     outcome.lines = _check_lines(run, outcome, access, config_note)
     return outcome
@@ -86,10 +95,10 @@ def run_policy(
     """Evaluate the policy pack on a resource dump with a stack's policy config."""
     project = load_project(project_dir).name
     resources = sorted(read_dump(dump, stack, project), key=lambda r: r.urn)
-    pack, violations, config_note = _evaluate_pack(
+    pack, violations, config_note, disabled = _evaluate_pack(
         project_dir / "policies", stack, resources
     )
-    outcome = Outcome(stack, resources, violations)
+    outcome = Outcome(stack, resources, violations, disabled_policies=disabled)
     header = [f"Policy pack on {dump} (stack {stack}): {len(resources)} resources"]
     outcome.lines = [
         *header,
@@ -99,18 +108,21 @@ def run_policy(
             access_lines(pack, resources) or ["  (none)"],
         ),
         *section(
-            "Policy report", [config_note, *violation_lines(violations, resources)]
+            "Policy report", [*config_note, *violation_lines(violations, resources)]
         ),
         "",
-        summary_line(violations),
+        *_summary_lines(outcome),
     ]
     return outcome
 
 
 def _evaluate_pack(
     policies_dir: Path, stack: str, resources: list[DeclaredResource]
-) -> tuple[PolicyPack, list[Violation], str]:
-    """Evaluate the pack; also return a line naming the policy config used."""
+) -> tuple[PolicyPack, list[Violation], list[str], list[str]]:
+    """Evaluate the pack; also return lines naming the config and disabled policies.
+
+    The last item is the names of the disabled policies.
+    """
     pack = load_pack(policies_dir)
     config_path = policies_dir / "config" / f"{stack}.json"
     config = read_policy_config(config_path)
@@ -120,18 +132,24 @@ def _evaluate_pack(
     note = f"  config: {config_path}"
     if not config_path.exists():
         note = f"  config: none ({config_path} not found), so policy defaults apply"
-    return pack, evaluate(pack, resources, settings).violations, note
+    violations = evaluate(pack, resources, settings).violations
+    config_lines = [note, *disabled_lines(settings)]
+    return pack, violations, config_lines, disabled_policies(settings)
 
 
 def _check_lines(
-    run: ProgramRun, outcome: Outcome, access: list[str], config_note: str
+    run: ProgramRun, outcome: Outcome, access: list[str], config_note: list[str]
 ) -> list[str]:
     resources = outcome.resources
     lines = [f"Stack {run.stack} (project {run.project}): {len(resources)} resources"]
     if run.filled_placeholders:
         lines += section(PLACEHOLDER_NOTE, [f"  {k}" for k in run.filled_placeholders])
 
-    warnings = list(run.warnings) + _unmarked_secret_warnings(outcome)
+    warnings = [
+        *run.warnings,
+        *outcome.plain_secrets,
+        *_unmarked_secret_warnings(outcome),
+    ]
     if warnings:
         lines += section("Warnings", [f"  {warning}" for warning in warnings])
     return [
@@ -142,11 +160,26 @@ def _check_lines(
         *section("Access report (who can read what)", access or ["  (none)"]),
         *section(
             "Policy report",
-            [config_note, *violation_lines(outcome.violations, resources)],
+            [*config_note, *violation_lines(outcome.violations, resources)],
         ),
         "",
-        summary_line(outcome.violations),
+        *_summary_lines(outcome),
     ]
+
+
+def _summary_lines(outcome: Outcome) -> list[str]:
+    """Return the policy verdict, then what else blocks the check or was not run."""
+    lines = [summary_line(outcome.violations)]
+    if outcome.disabled_policies:
+        count = len(outcome.disabled_policies)
+        lines.append(f"Not run: {count} disabled policies (see the policy report)")
+    if outcome.plain_secrets:
+        count = len(outcome.plain_secrets)
+        lines.append(
+            f"Check FAILED: {count} plain-text external secret(s) in the stack "
+            "file (see Warnings)"
+        )
+    return lines
 
 
 def _unmarked_secret_warnings(outcome: Outcome) -> list[str]:
