@@ -11,15 +11,16 @@ from pathlib import Path
 from types import ModuleType
 
 from harness.check import Outcome, run_check, run_policy
-from harness.dump import DumpError
-from harness.policy_config import PolicyConfigError
+from harness.dump import DumpError, read_dump_stack
+from harness.policy_config import PolicyConfigError, require_policy_config
 from harness.policy_eval import PolicyEvaluationError
 from harness.program import REPOSITORY_ROOT, ProgramConfigError, ProgramError
 from harness.report_json import ReportWriteError, write_report
 from harness.secret_values import scrub
-from harness.stack_files import StackFileError
+from harness.stack_files import StackFileError, check_stack_name
 
 EXIT_USAGE = 2
+DEFAULT_STACK = "dev"
 # Errors that stop a run with one message and exit status 2.
 INPUT_ERRORS = (
     StackFileError,
@@ -40,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="offline check of a stack under mocks with the policy pack"
     )
-    check.add_argument("--stack", default="dev", help="stack name (default: dev)")
+    check.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        type=_stack_name,
+        help="stack name (default: dev)",
+    )
     _add_common(check, "write the report (resources, violations, outputs) to FILE")
     _add_diff_options(check)
 
@@ -50,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("file", type=Path, help="resource dump (JSON, report shape)")
     policy.add_argument(
         "--stack",
-        default="dev",
-        help="stack whose policy config applies (default: dev)",
+        type=_stack_name,
+        help="stack whose policy config applies (default: the dump's `stack` "
+        "field, or dev when the dump has none)",
     )
     _add_common(policy, "write the report (resources, violations) to FILE")
 
@@ -59,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         "local", help="apply the local stack to a live OpenBao server", add_help=False
     )
     return parser
+
+
+def _stack_name(text: str) -> str:
+    try:
+        return check_stack_name(text)
+    except StackFileError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _add_common(command: argparse.ArgumentParser, json_help: str) -> None:
@@ -122,7 +136,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(options: argparse.Namespace) -> Outcome:
     if options.command == "check":
         return run_check(options.stack, project_dir=options.project_dir)
-    return run_policy(options.file, options.stack, project_dir=options.project_dir)
+
+    stack, note = _policy_stack(options)
+    print(note)
+    return run_policy(options.file, stack, project_dir=options.project_dir)
+
+
+def _policy_stack(options: argparse.Namespace) -> tuple[str, str]:
+    """Choose the stack whose policy config applies; also return a line saying why.
+
+    Raises `PolicyConfigError` when that stack has no policy config file.
+    """
+    if options.stack is not None:
+        stack, note = options.stack, f"Stack {options.stack} from --stack"
+    else:
+        stack = read_dump_stack(options.file)
+        note = f"Stack {stack} from the dump's 'stack' field"
+        if stack is None:
+            stack = DEFAULT_STACK
+            note = f"Stack {stack}: the dump has no 'stack' field (choose with --stack)"
+
+    require_policy_config(options.project_dir / "policies", stack)
+    return stack, note
 
 
 def _fail(message: str, options: argparse.Namespace) -> int:

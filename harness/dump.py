@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.resources import DeclaredResource
+from harness.stack_files import is_stack_name
 from harness.urns import engine_urn
 
 
@@ -15,15 +16,41 @@ class DumpError(Exception):
 
 
 def read_dump(path: Path, stack: str, project: str) -> list[DeclaredResource]:
-    """Read `resources` from a dump; `urn` is derived when it is missing."""
-    document = _load_json(path)
-    entries = document.get("resources") if isinstance(document, dict) else None
+    """Read `resources` from a dump; `urn` is derived when it is missing.
+
+    Raises `DumpError` for a malformed field or two resources with one URN.
+    """
+    document = _load_document(path)
+    entries = document.get("resources")
     if not isinstance(entries, list):
         raise DumpError(f"{path}: field 'resources' is missing or not a list")
-    return [
+
+    resources = [
         _read_resource(path, index, entry, stack, project)
         for index, entry in enumerate(entries)
     ]
+    _reject_duplicate_urns(path, resources)
+    return resources
+
+
+def read_dump_stack(path: Path) -> str | None:
+    """Return the dump's `stack` field, or None when the dump has none."""
+    return _load_document(path).get("stack")
+
+
+def _load_document(path: Path) -> dict[str, Any]:
+    """Load the dump's top-level object and check its `stack` field."""
+    document = _load_json(path)
+    if not isinstance(document, dict):
+        raise DumpError(f"{path}: expected a JSON object at the top level")
+
+    stack = document.get("stack")
+    if stack is not None and not (isinstance(stack, str) and is_stack_name(stack)):
+        raise DumpError(
+            f"{path}: field 'stack' must be a stack name of letters, digits, "
+            f"'-', '_' or '.', not {stack!r:.40}"
+        )
+    return document
 
 
 def _load_json(path: Path) -> Any:
@@ -33,6 +60,21 @@ def _load_json(path: Path) -> Any:
         raise DumpError(f"{path}: file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DumpError(f"{path}: invalid JSON ({error})") from None
+    except OSError as error:
+        raise DumpError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def _reject_duplicate_urns(path: Path, resources: list[DeclaredResource]) -> None:
+    """Reject two resources with one URN, which the engine would also reject."""
+    first_index: dict[str, int] = {}
+    for index, resource in enumerate(resources):
+        if resource.urn in first_index:
+            raise DumpError(
+                f"{path}: resources[{index}] has the same URN as "
+                f"resources[{first_index[resource.urn]}] ({resource.urn}); "
+                "each resource needs its own type, name and parent"
+            )
+        first_index[resource.urn] = index
 
 
 def _read_resource(

@@ -38,6 +38,22 @@ class PolicySettings:
     properties: dict[str, Any]
 
 
+def policy_config_path(policies_dir: Path, stack: str) -> Path:
+    return policies_dir / "config" / f"{stack}.json"
+
+
+def require_policy_config(policies_dir: Path, stack: str) -> Path:
+    """Return the stack's policy config file; raise when it does not exist."""
+    path = policy_config_path(policies_dir, stack)
+    if not path.is_file():
+        names = sorted(item.stem for item in path.parent.glob("*.json"))
+        raise PolicyConfigError(
+            f"{path}: not found, so stack '{stack}' has no policy config "
+            f"(stacks with one: {', '.join(names) or 'none'})"
+        )
+    return path
+
+
 def read_policy_config(path: Path) -> dict[str, Any]:
     """Read the config file; a missing file means every default applies."""
     if not path.exists():
@@ -46,6 +62,8 @@ def read_policy_config(path: Path) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PolicyConfigError(f"{path}: invalid JSON ({error})") from None
+    except OSError as error:
+        raise PolicyConfigError(f"{path}: cannot read ({error.strerror})") from None
     if not isinstance(document, dict):
         raise PolicyConfigError(f"{path}: expected an object of policy names")
     return document
@@ -77,6 +95,21 @@ def resolve_settings(
             level or all_level or default_level, merged
         )
     return settings
+
+
+def disabled_policies(settings: dict[str, PolicySettings]) -> list[str]:
+    """Return the names of the policies whose level is `disabled`, sorted."""
+    disabled = EnforcementLevel.DISABLED
+    return sorted(name for name, item in settings.items() if item.level == disabled)
+
+
+def disabled_lines(settings: dict[str, PolicySettings]) -> list[str]:
+    """Return report lines naming the disabled policies, or none when none is."""
+    disabled = disabled_policies(settings)
+    if not disabled:
+        return []
+    header = f"  disabled ({len(disabled)} of {len(settings)} policies, not run)"
+    return [header, *(f"    {name}" for name in disabled)]
 
 
 def _entry(

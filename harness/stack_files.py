@@ -8,6 +8,7 @@ a placeholder secret. The keys filled that way are reported to the caller.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,10 @@ from typing import Any
 import yaml
 
 from harness.secret_values import PLACEHOLDER
+
+# The characters Pulumi allows in a stack name. A `/` would let the name reach
+# a file outside the project directory.
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 class StackFileError(Exception):
@@ -49,6 +54,12 @@ class StackConfig:
 
 def load_project(project_dir: Path) -> Project:
     """Read the project name and program location from `Pulumi.yaml`."""
+    if not project_dir.is_dir():
+        raise StackFileError(
+            f"{project_dir}: not a directory (the project directory must "
+            "contain Pulumi.yaml)"
+        )
+
     document = _read_yaml(project_dir / "Pulumi.yaml")
     name = document.get("name")
     if not isinstance(name, str) or not name:
@@ -62,6 +73,7 @@ def load_stack_config(
     project: Project, stack: str, overrides: Mapping[str, Any] | None = None
 ) -> StackConfig:
     """Read a stack's config, apply overrides and fill placeholder secrets."""
+    check_stack_name(stack)
     values = _project_defaults(project)
     values.update(_stack_values(project, stack))
     values.update(_namespaced(project.name, overrides or {}))
@@ -77,6 +89,59 @@ def load_stack_config(
     return StackConfig(values, frozenset(secret_keys), tuple(filled))
 
 
+def is_stack_name(text: str) -> bool:
+    return STACK_NAME.fullmatch(text) is not None
+
+
+def check_stack_name(stack: str) -> str:
+    """Return `stack` if it is a plain Pulumi stack name; raise otherwise."""
+    if not is_stack_name(stack):
+        raise StackFileError(
+            f"invalid stack name {stack!r}: use 1 to 100 letters, digits, "
+            "'-', '_' or '.', without '/'"
+        )
+    return stack
+
+
+def plain_external_warnings(project: Project, stack: str) -> list[str]:
+    """Name each key under `external` in the stack file that is not `secure:`.
+
+    Each message names the key and the file, never the value.
+    """
+    path = _stack_file(project, stack)
+    external_key = f"{project.name}:external"
+    external = _namespaced(project.name, _stack_file_config(path)).get(external_key)
+    return [
+        f"{external_key}{suffix} is plain text in {path.name}. Encrypt it with "
+        f"`pulumi config set --secret --path 'external{suffix}' --stack {stack}`"
+        for suffix in _plain_leaves(external)
+    ]
+
+
+def _plain_leaves(external: Any) -> list[str]:
+    """Return `.service.name` paths of the values that are not `{secure: ...}`."""
+    if external is None or _is_secure(external):
+        return []
+    if not isinstance(external, dict):
+        return [""]
+
+    plain: list[str] = []
+    for service, values in external.items():
+        if _is_secure(values):
+            continue
+        if not isinstance(values, dict):
+            plain.append(f".{service}")
+            continue
+        for name, value in values.items():
+            if not _is_secure(value):
+                plain.append(f".{service}.{name}")
+    return plain
+
+
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
 def available_stacks(project_dir: Path) -> list[str]:
     """Return the stack names that have a `Pulumi.<stack>.yaml` file."""
     names = (path.name for path in project_dir.glob("Pulumi.*.yaml"))
@@ -88,6 +153,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StackFileError(f"{path}: file not found") from None
+    except UnicodeDecodeError as error:
+        raise StackFileError(
+            f"{path}: not UTF-8 text (invalid byte at offset {error.start})"
+        ) from None
+    except OSError as error:
+        raise StackFileError(f"{path}: cannot read ({error.strerror})") from None
     except yaml.YAMLError as error:
         raise StackFileError(f"{path}: invalid YAML ({_first_line(error)})") from None
 
@@ -115,18 +186,48 @@ def _project_defaults(project: Project) -> dict[str, Any]:
 
 
 def _stack_values(project: Project, stack: str) -> dict[str, Any]:
-    path = project.directory / f"Pulumi.{stack}.yaml"
+    path = _stack_file(project, stack)
+    config = _namespaced(project.name, _stack_file_config(path))
+    for key, value in config.items():
+        _check_secure_values(value, key, path)
+    return config
+
+
+def _stack_file(project: Project, stack: str) -> Path:
+    """Return the path of `Pulumi.<stack>.yaml`; raise when it does not exist."""
+    path = project.directory / f"Pulumi.{check_stack_name(stack)}.yaml"
     if not path.exists():
         known = ", ".join(available_stacks(project.directory)) or "none"
         raise StackFileError(
             f"stack '{stack}' has no {path.name} in {project.directory} "
             f"(stacks with a file: {known})"
         )
+    return path
 
+
+def _stack_file_config(path: Path) -> dict[str, Any]:
     config = _read_yaml(path).get("config") or {}
     if not isinstance(config, dict):
         raise StackFileError(f"{path}: 'config' must be a mapping")
-    return _namespaced(project.name, config)
+    return config
+
+
+def _check_secure_values(value: Any, key: str, path: Path) -> None:
+    """Reject a `secure:` value that is not ciphertext text, naming the key."""
+    if _is_secure(value):
+        if not isinstance(value["secure"], str) or not value["secure"]:
+            raise StackFileError(
+                f"{path}: {key}.secure must be a non-empty string (the ciphertext "
+                "that `pulumi config set --secret` writes)"
+            )
+        return
+
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_secure_values(item, f"{key}.{name}", path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_secure_values(item, f"{key}[{index}]", path)
 
 
 def _namespaced(project_name: str, config: Mapping[str, Any]) -> dict[str, Any]:
