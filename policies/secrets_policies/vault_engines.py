@@ -52,10 +52,10 @@ def _check_wildcards(props: dict, allowed: bool, report: Report) -> None:
     if allowed or props.get("allowWildcardCertificates") is False:
         return
     report(
-        "allowWildcardCertificates is not false (Vault defaults it to true); set "
-        "it to false, or, to issue wildcard server names, set "
-        "allowWildcardCertificates: true under vault-pki-role-constraints in "
-        "policies/config/<stack>.json."
+        "allowWildcardCertificates is not false (Vault defaults it to true), so "
+        "the role issues wildcard certificates. Set it to false, or allow "
+        "wildcard server names with allowWildcardCertificates: true under "
+        "vault-pki-role-constraints in policies/config/<stack>.json."
     )
 
 
