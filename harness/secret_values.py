@@ -114,8 +114,9 @@ def _json_leaf_strings(text: str) -> set[str]:
 def scrub(text: str, secrets: set[str]) -> str:
     """Replace each PEM private key, known secret and placeholder in a message.
 
-    A secret is also matched as `repr()` and JSON quote it (a newline as
-    `\\n`), because the SDK's errors quote property values that way.
+    Each secret is also matched as `repr()` and `json.dumps()` escape it (a
+    newline as `\\n`), because the SDK's errors quote property values with
+    `repr()`.
     """
     text = PEM_PRIVATE_KEY.sub(REDACTED, text)
     forms = {form for secret in secrets | {PLACEHOLDER} for form in _quoted(secret)}
