@@ -238,15 +238,23 @@ def _run_isolated(
     except ProgramError as error:
         raise _redacted(error, _known_secrets(monitor, config)) from None
 
-    secrets = _known_secrets(monitor, config)
     return ProgramRun(
         project=project.name,
         stack=stack,
         resources=tuple(monitor.registered),
         outputs=monitor.stack_outputs,
         filled_placeholders=config.filled_placeholders,
-        warnings=tuple(scrub(warning, secrets) for warning in engine_log.warnings),
+        warnings=_scrubbed_warnings(engine_log.warnings, monitor, config),
     )
+
+
+def _scrubbed_warnings(
+    warnings: list[str], monitor: RecordingMonitor, config: StackConfig
+) -> tuple[str, ...]:
+    if not warnings:
+        return ()
+    secrets = _known_secrets(monitor, config)
+    return tuple(scrub(warning, secrets) for warning in warnings)
 
 
 def _execute(

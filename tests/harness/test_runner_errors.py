@@ -58,6 +58,17 @@ pem = key.private_bytes(
 raise TypeError(f"expected data_json to be a str, got {{'key': {pem!r}}}")
 """
 
+WARNING_PROGRAM = """
+import pulumi
+import pulumi_random as random
+
+token = pulumi.Config().require("token")
+holder = random.RandomString(
+    "holder", length=8, keepers={"token": pulumi.Output.secret(token)}
+)
+holder.result.apply(lambda _: pulumi.log.warn(f"token {token} expires soon"))
+"""
+
 CONFIG_ERROR_PROGRAM = """
 import pulumi
 
@@ -128,6 +139,19 @@ def test_run_program_error_hides_private_key(tmp_path: Path) -> None:
     assert "expected data_json to be a str" in message, f"message lost: {message}"
     assert "PRIVATE KEY" not in message, "the PEM block header is in the error"
     assert "MIG" not in message, "the PEM key body is in the error"
+
+
+def test_run_program_warning_hides_secret(tmp_path: Path) -> None:
+    token = secrets.token_urlsafe(24)
+    project = _project(tmp_path, WARNING_PROGRAM)
+
+    run = run_program(
+        "test", CheckMocks(), config_overrides={"token": token}, project_dir=project
+    )
+
+    assert run.warnings, "holder: the program's warning was not collected"
+    assert not any(token in warning for warning in run.warnings), "token shown"
+    assert "expires soon" in run.warnings[0], f"warning lost: {run.warnings}"
 
 
 def test_run_program_config_error_hides_placeholder(tmp_path: Path) -> None:
