@@ -1,9 +1,10 @@
 """`./run local`: apply the local stack to a fresh OpenBao server and verify it.
 
-Exit status: 0 when every check holds, 1 when a check failed, 2 when the
-stack could not be applied (OpenBao missing or failing to start, port in
-use, an API error, a bad stack file or config, a stack the local server
-cannot take), and 128 plus the signal number after SIGINT, SIGTERM or SIGHUP.
+Exit status: 0 when every check holds, 1 when a check failed, and 2 when
+the stack could not be applied. That covers OpenBao missing or failing to
+start, a port in use, an API error, a bad stack file or config, and a stack
+the local server cannot take. After SIGINT, SIGTERM or SIGHUP the status is
+128 plus the signal number.
 """
 
 from __future__ import annotations

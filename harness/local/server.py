@@ -37,9 +37,9 @@ STOP_TIMEOUT_SECONDS = 10.0
 LOG_TAIL_LINES = 8
 # Dev-mode banner lines that carry the unseal key or the root token.
 SECRET_LOG_MARKERS = ("Unseal Key", "Root Token")
-# What the server logs when its listener cannot bind (OpenBao 2.x).
+# Log text of a listener that cannot bind its port (OpenBao 2.x).
 ADDRESS_IN_USE_MARKER = "address already in use"
-# Signals that end a run; starting and stopping the server finishes first.
+# Signals that end a run. Starting or stopping the server finishes first.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # `bao server -dev` also listens on the next port for its cluster traffic.
 MAX_LISTEN_PORT = 65534
@@ -290,13 +290,13 @@ class DevServer:
     def _check_server_is_ours(self, info: ServerInfo, port: int) -> None:
         """Raise unless the healthy server at `info.address` is the one spawned.
 
-        Another server that took the port first also answers the health
+        Another server that took the port first also passes the health
         check, but it rejects this run's root token.
         """
         self._raise_if_exited()
         if not _accepts_token(info):
             raise ServerError(
-                f"port {port} is in use: another server answers at {info.address} "
+                f"port {port} is in use: another server responds at {info.address} "
                 "and rejects this run's root token; pick another port"
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -76,6 +77,7 @@ def test_scrub_removes_private_key_block() -> None:
     assert "PRIVATE KEY" not in scrubbed, "PEM private key block left in the message"
 
 
+@pytest.mark.integration
 def test_known_secrets_have_credential_length(vault_pki_stack: AppliedStack) -> None:
     hidden = vault_pki_stack.applied.mocks.known_secrets()
 

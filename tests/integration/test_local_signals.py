@@ -1,4 +1,4 @@
-"""Stop signals during `./run local`: the server and its directory never stay."""
+"""Stop signals during `./run local`: no server or server directory is left."""
 
 from __future__ import annotations
 

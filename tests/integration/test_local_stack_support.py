@@ -1,4 +1,4 @@
-"""Stacks and resources the local apply rejects before OpenBao sees them."""
+"""Stacks and resources the local apply rejects before any request to OpenBao."""
 
 from __future__ import annotations
 
