@@ -73,7 +73,7 @@ def tls_private_key(name: str, inputs: dict[str, Any], env: MockEnvironment) -> 
         "RSA": str(int(inputs.get("rsaBits") or 2048)),
         "ECDSA": str(inputs.get("ecdsaCurve") or "P224"),
     }.get(algorithm, "")
-    outputs = private_key_outputs(env.keys.get(algorithm, size))
+    outputs = private_key_outputs(env.keys.get(algorithm, size, name))
     return _digest_id(outputs["publicKeyPem"]), outputs
 
 

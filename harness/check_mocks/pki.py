@@ -1,11 +1,12 @@
 """Real key and certificate material for the offline check's mocks.
 
-Keys are derived from their algorithm and size, so two checks of one commit
-write the same report. They sign mock certificates only and reach no real
-store. They never leave the process in plaintext, because the provider SDKs
-mark them as secret outputs and reports print secrets as "[secret]". Certificates are
-real X.509 built from a resource's inputs, so PEM-parsing code in the
-program's `apply` chains runs as it would against the tls provider.
+Keys are derived from their algorithm, size and resource name, so two checks
+of one commit write the same report and two key resources never share a key.
+They sign mock certificates only and reach no real store. They never leave the
+process in plaintext, because the provider SDKs mark them as secret outputs
+and reports print secrets as "[secret]". Certificates are real X.509 built
+from a resource's inputs, so PEM-parsing code in the program's `apply` chains
+runs as it would against the tls provider.
 """
 
 from __future__ import annotations
@@ -37,29 +38,36 @@ _CURVES: dict[str, ec.EllipticCurve] = {
 
 
 class ThrowawayKeys:
-    """One derived key per algorithm and size, cached for the process."""
+    """One derived key per algorithm, size and resource name, cached for the process.
+
+    NOTE: deriving an RSA key costs about 0.5 to 2 s of pure Python, once per
+    (size, name) in a process, so a stack with many RSA keys checks slower.
+    """
 
     _lock: ClassVar[threading.Lock] = threading.Lock()
-    _keys: ClassVar[dict[tuple[str, str], PrivateKey]] = {}
+    _keys: ClassVar[dict[tuple[str, str, str], PrivateKey]] = {}
 
-    def get(self, algorithm: str, size: str) -> PrivateKey:
-        """Return the key for ("ECDSA", "P256"), ("RSA", "2048"), ("ED25519", "")..."""
+    def get(self, algorithm: str, size: str, name: str = "") -> PrivateKey:
+        """Return the key of ("ECDSA", "P256", name), ("RSA", "2048", name)..."""
+        cache_key = (algorithm, size, name)
         with self._lock:
-            if (algorithm, size) not in self._keys:
-                self._keys[(algorithm, size)] = _generate(algorithm, size)
-            return self._keys[(algorithm, size)]
+            if cache_key not in self._keys:
+                self._keys[cache_key] = _generate(algorithm, size, name)
+            return self._keys[cache_key]
 
     def default(self) -> PrivateKey:
         return self.get("ECDSA", "P256")
 
 
-def _generate(algorithm: str, size: str) -> PrivateKey:
-    """Derive a key from its algorithm and size, the same on every run.
+def _generate(algorithm: str, size: str, name: str) -> PrivateKey:
+    """Derive a key from its algorithm, size and resource name, the same every run.
 
     Certificates built from these keys flow into other resources' inputs, so
     random keys would make every report differ from the last.
     """
     seed = f"offline-check/{algorithm}/{size}".encode()
+    if name:
+        seed += f"/{name}".encode()
     if algorithm == "RSA":
         return derived_rsa_key(seed, int(size))
     if algorithm == "ED25519":
