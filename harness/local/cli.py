@@ -130,6 +130,9 @@ def main(argv: list[str]) -> int:
         try:
             return _run(arguments)
         except KeyboardInterrupt:
+            # End an in-place progress line first.
+            if sys.stdout.isatty():
+                print()
             print(INTERRUPTED_MESSAGE, file=sys.stderr)
             return EXIT_SIGNAL_BASE + (stop_signals.signal_number or signal.SIGINT)
 
