@@ -143,7 +143,7 @@ def _run(options: argparse.Namespace) -> Outcome:
 
 
 def _policy_stack(options: argparse.Namespace) -> tuple[str, str]:
-    """Choose the stack whose policy config applies; also return a line saying why.
+    """Choose the stack whose policy config applies, and a line that says why.
 
     Raises `PolicyConfigError` when that stack has no policy config file.
     """

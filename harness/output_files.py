@@ -1,4 +1,4 @@
-"""Write a report file so that a reader never sees half of it.
+"""Write report files without leaving half a file or replacing a device.
 
 A regular file is written through a temporary sibling and renamed over the
 target, so a failure leaves the previous file or none. A target that exists
@@ -30,7 +30,7 @@ class OutputWriteError(OSError):
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` (UTF-8) to `path`; new and replaced regular files get mode 0600.
+    """Write `text` as UTF-8 to `path`. A new or replaced regular file gets mode 0600.
 
     Raises `OutputWriteError` naming `path`, never the temporary file.
     """

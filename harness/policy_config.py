@@ -43,7 +43,7 @@ def policy_config_path(policies_dir: Path, stack: str) -> Path:
 
 
 def require_policy_config(policies_dir: Path, stack: str) -> Path:
-    """Return the stack's policy config file; raise when it does not exist."""
+    """Return the stack's policy config file, or raise when it does not exist."""
     path = policy_config_path(policies_dir, stack)
     if not path.is_file():
         names = sorted(item.stem for item in path.parent.glob("*.json"))

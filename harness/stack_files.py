@@ -94,7 +94,7 @@ def is_stack_name(text: str) -> bool:
 
 
 def check_stack_name(stack: str) -> str:
-    """Return `stack` if it is a plain Pulumi stack name; raise otherwise."""
+    """Return `stack` if it is a plain Pulumi stack name, or raise StackFileError."""
     if not is_stack_name(stack):
         raise StackFileError(
             f"invalid stack name {stack!r}: use 1 to 100 letters, digits, "
@@ -194,7 +194,7 @@ def _stack_values(project: Project, stack: str) -> dict[str, Any]:
 
 
 def _stack_file(project: Project, stack: str) -> Path:
-    """Return the path of `Pulumi.<stack>.yaml`; raise when it does not exist."""
+    """Return the path of `Pulumi.<stack>.yaml`, or raise when it does not exist."""
     path = project.directory / f"Pulumi.{check_stack_name(stack)}.yaml"
     if not path.exists():
         known = ", ".join(available_stacks(project.directory)) or "none"
@@ -213,7 +213,7 @@ def _stack_file_config(path: Path) -> dict[str, Any]:
 
 
 def _check_secure_values(value: Any, key: str, path: Path) -> None:
-    """Reject a `secure:` value that is not ciphertext text, naming the key."""
+    """Reject a `secure:` value that is not a ciphertext string, naming the key."""
     if _is_secure(value):
         if not isinstance(value["secure"], str) or not value["secure"]:
             raise StackFileError(
