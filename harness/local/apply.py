@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulumi.runtime.settings import SETTINGS
-
 from harness.local.checks import CheckResult
 from harness.local.redaction import scrub
 from harness.local.server import ServerInfo
@@ -66,7 +64,6 @@ def apply_stack(
             stack, mocks, config_overrides=config_overrides, project_dir=project_dir
         )
     except (ProgramError, StackFileError) as error:
-        _drop_pending_runtime_tasks()
         cause = mocks.failure if mocks.failure is not None else error
         # The runtime's own messages may quote a property value.
         raise ApplyFailed(scrub(str(cause), mocks.known_secrets())) from None
@@ -76,18 +73,6 @@ def apply_stack(
     root = VaultApi(server.address, server.root_token)
     days = config_validity_days(stack, config_overrides, project_dir)
     return LocalApply(mocks, program, root, days)
-
-
-def _drop_pending_runtime_tasks() -> None:
-    """Forget the Output tasks a failed run left on the SDK's global settings.
-
-    They belong to that run's closed event loop, and the next run in this
-    process would wait on them and fail with `Event loop is closed`.
-    """
-    # The SDK declares these contextvar-backed settings in a way pyright
-    # cannot bind, though they exist at run time.
-    with SETTINGS.lock:  # pyright: ignore[reportAttributeAccessIssue]
-        SETTINGS.outputs.clear()  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def config_validity_days(
