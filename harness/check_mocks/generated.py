@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import calendar
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from harness.check_mocks.environment import MockEnvironment, rfc3339, stable_uuid
+from harness.check_mocks.environment import MockEnvironment, stable_uuid
 from harness.check_mocks.pki import (
     CertificateSpec,
     certificate_request,
@@ -21,6 +20,7 @@ from harness.check_mocks.pki import (
     serial_of,
 )
 from harness.secret_values import PLACEHOLDER
+from harness.time_values import add_months, rfc3339, time_parts
 
 Outputs = tuple[str, dict[str, Any]]
 Handler = Callable[[str, dict[str, Any], MockEnvironment], Outputs]
@@ -131,7 +131,7 @@ def time_rotating(name: str, inputs: dict[str, Any], env: MockEnvironment) -> Ou
     base = _parse_time(inputs.get("rfc3339")) or env.reference_time
     rotation = _parse_time(inputs.get("rotationRfc3339")) or _add_period(base, inputs)
     outputs = {
-        **_time_parts(base),
+        **time_parts(base),
         "rotationRfc3339": rfc3339(rotation),
     }
     return outputs["rfc3339"], outputs
@@ -139,7 +139,7 @@ def time_rotating(name: str, inputs: dict[str, Any], env: MockEnvironment) -> Ou
 
 def time_static(name: str, inputs: dict[str, Any], env: MockEnvironment) -> Outputs:
     base = _parse_time(inputs.get("rfc3339")) or env.reference_time
-    outputs = _time_parts(base)
+    outputs = time_parts(base)
     return outputs["rfc3339"], outputs
 
 
@@ -147,24 +147,11 @@ def time_offset(name: str, inputs: dict[str, Any], env: MockEnvironment) -> Outp
     base = _parse_time(inputs.get("baseRfc3339")) or env.reference_time
     offset = _add_period(base, inputs, prefix="offset")
     outputs = {
-        **_time_parts(offset),
+        **time_parts(offset),
         "baseRfc3339": rfc3339(base),
         "offsetRfc3339": rfc3339(offset),
     }
     return rfc3339(base), outputs
-
-
-def _time_parts(moment: datetime) -> dict[str, Any]:
-    return {
-        "rfc3339": rfc3339(moment),
-        "unix": int(moment.timestamp()),
-        "year": moment.year,
-        "month": moment.month,
-        "day": moment.day,
-        "hour": moment.hour,
-        "minute": moment.minute,
-        "second": moment.second,
-    }
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -182,19 +169,12 @@ def _add_period(
     """Add the `<prefix>Years/Months/Days/Hours/Minutes` inputs to a time."""
     months = 12 * int(inputs.get(f"{prefix}Years") or 0)
     months += int(inputs.get(f"{prefix}Months") or 0)
-    shifted = _add_months(base, months)
+    shifted = add_months(base, months)
     return shifted + timedelta(
         days=float(inputs.get(f"{prefix}Days") or 0),
         hours=float(inputs.get(f"{prefix}Hours") or 0),
         minutes=float(inputs.get(f"{prefix}Minutes") or 0),
     )
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
 
 
 HANDLERS: dict[str, Handler] = {

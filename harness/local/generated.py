@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import calendar
 import datetime
 import secrets
 import string
@@ -11,6 +10,7 @@ import uuid
 from typing import Any
 
 from harness.secret_values import wrap_secret
+from harness.time_values import add_months, rfc3339, time_parts
 
 # The random provider's default special characters.
 DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
@@ -114,22 +114,22 @@ def time_rotating(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any
             f"time.Rotating '{name}': set one of rotationDays, rotationHours, "
             "rotationMinutes, rotationMonths, rotationYears or rotationRfc3339"
         )
-    outputs = {**_time_parts(base), "rotationRfc3339": _format(rotation)}
-    return _format(base), outputs
+    outputs = {**time_parts(base), "rotationRfc3339": rfc3339(rotation)}
+    return rfc3339(base), outputs
 
 
 def time_offset(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Return an Offset from its `baseRfc3339` input or now."""
     base = _parse_rfc3339(name, inputs.get("baseRfc3339")) or _now()
     moment = _shift(base, inputs, "offset")
-    outputs = {**_time_parts(moment), "baseRfc3339": _format(base)}
-    return _format(base), outputs
+    outputs = {**time_parts(moment), "baseRfc3339": rfc3339(base)}
+    return rfc3339(base), outputs
 
 
 def time_static(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Return a Static at its `rfc3339` input or now."""
     moment = _parse_rfc3339(name, inputs.get("rfc3339")) or _now()
-    return _format(moment), _time_parts(moment)
+    return rfc3339(moment), time_parts(moment)
 
 
 def _shift(
@@ -138,33 +138,13 @@ def _shift(
     """Return `base` moved by the `<prefix>Years`..`<prefix>Seconds` inputs."""
     months = int(inputs.get(f"{prefix}Years") or 0) * 12
     months += int(inputs.get(f"{prefix}Months") or 0)
-    moved = _add_months(base, months)
+    moved = add_months(base, months)
     return moved + datetime.timedelta(
         days=int(inputs.get(f"{prefix}Days") or 0),
         hours=int(inputs.get(f"{prefix}Hours") or 0),
         minutes=int(inputs.get(f"{prefix}Minutes") or 0),
         seconds=int(inputs.get(f"{prefix}Seconds") or 0),
     )
-
-
-def _add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
-    year, month_index = divmod(moment.month - 1 + months, 12)
-    year += moment.year
-    day = min(moment.day, calendar.monthrange(year, month_index + 1)[1])
-    return moment.replace(year=year, month=month_index + 1, day=day)
-
-
-def _time_parts(moment: datetime.datetime) -> dict[str, Any]:
-    return {
-        "rfc3339": _format(moment),
-        "unix": int(moment.timestamp()),
-        "year": moment.year,
-        "month": moment.month,
-        "day": moment.day,
-        "hour": moment.hour,
-        "minute": moment.minute,
-        "second": moment.second,
-    }
 
 
 def _parse_rfc3339(name: str, text: Any) -> datetime.datetime | None:
@@ -181,7 +161,3 @@ def _parse_rfc3339(name: str, text: Any) -> datetime.datetime | None:
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-
-
-def _format(moment: datetime.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
