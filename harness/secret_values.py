@@ -73,21 +73,24 @@ def redact_secrets(value: Any) -> Any:
 def secret_strings(value: Any) -> set[str]:
     """Return every string held inside the value's secret markers."""
     if is_secret(value):
-        return _strings(value["value"])
+        return all_strings(value["value"])
     if isinstance(value, dict):
         return set().union(*(secret_strings(item) for item in value.values()))
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return set().union(*(secret_strings(item) for item in value))
     return set()
 
 
-def _strings(value: Any) -> set[str]:
+def all_strings(value: Any) -> set[str]:
+    """Return every string in the value, including those inside secret markers."""
+    if is_secret(value):
+        return all_strings(value["value"])
     if isinstance(value, str):
         return {value}
     if isinstance(value, dict):
-        return set().union(*(_strings(item) for item in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_strings(item) for item in value))
+        return set().union(*(all_strings(item) for item in value.values()))
+    if isinstance(value, list | tuple):
+        return set().union(*(all_strings(item) for item in value))
     return set()
 
 
@@ -108,7 +111,7 @@ def _json_leaf_strings(text: str) -> set[str]:
         return set()
     if not isinstance(document, dict | list):
         return set()
-    return _strings(document)
+    return all_strings(document)
 
 
 def scrub(text: str, secrets: set[str]) -> str:
@@ -120,9 +123,18 @@ def scrub(text: str, secrets: set[str]) -> str:
     """
     text = PEM_PRIVATE_KEY.sub(REDACTED, text)
     forms = {form for secret in secrets | {PLACEHOLDER} for form in _quoted(secret)}
-    for form in sorted(forms, key=len, reverse=True):
-        if len(form) >= MIN_SCRUBBED_LENGTH:
-            text = text.replace(form, REDACTED)
+    return replace_secrets(text, forms, MIN_SCRUBBED_LENGTH)
+
+
+def replace_secrets(text: str, secrets: set[str], min_length: int) -> str:
+    """Return `text` with each of `secrets` replaced by "[secret]".
+
+    The longest go first, so a secret that contains another is replaced whole.
+    Strings shorter than `min_length` are kept, so short words are not garbled.
+    """
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= min_length:
+            text = text.replace(secret, REDACTED)
     return text
 
 

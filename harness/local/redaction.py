@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from harness.secret_values import is_secret
+from harness.secret_values import REDACTED, all_strings, replace_secrets
+from harness.secret_values import secret_strings as marked_strings
 
-REDACTED = "[secret]"
 PEM_PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
 )
@@ -19,32 +19,19 @@ PEM_PRIVATE_KEY = re.compile(
 MIN_SECRET_LENGTH = 8
 
 
-def secret_strings(value: Any, inside_secret: bool = False) -> set[str]:
+def secret_strings(value: Any) -> set[str]:
     """Return the credential-length strings inside secret-marked parts of `value`.
 
     A JSON object string inside a secret (KV `dataJson`) also yields its
     string leaves, so a server message that quotes one value is scrubbed too.
     Strings shorter than `MIN_SECRET_LENGTH` are left out.
     """
-    if is_secret(value):
-        return secret_strings(value["value"], inside_secret=True)
-    if isinstance(value, dict):
-        found: set[str] = set()
-        for item in value.values():
-            found |= secret_strings(item, inside_secret)
-        return found
-    if isinstance(value, list | tuple):
-        return set().union(*(secret_strings(item, inside_secret) for item in value))
-    if inside_secret and isinstance(value, str):
-        return _credential_strings(value)
-    return set()
+    return _credential_strings(marked_strings(value))
 
 
-def _credential_strings(text: str) -> set[str]:
-    leaves = _json_leaf_strings(text)
-    if len(text) >= MIN_SECRET_LENGTH:
-        leaves.add(text)
-    return leaves
+def _credential_strings(texts: set[str]) -> set[str]:
+    found = {text for text in texts if len(text) >= MIN_SECRET_LENGTH}
+    return found.union(*(_json_leaf_strings(text) for text in texts))
 
 
 def _json_leaf_strings(text: str) -> set[str]:
@@ -54,7 +41,7 @@ def _json_leaf_strings(text: str) -> set[str]:
         return set()
     if not isinstance(parsed, dict):
         return set()
-    return secret_strings(parsed, inside_secret=True)
+    return _credential_strings(all_strings(parsed))
 
 
 def redact(text: str, hidden: set[str]) -> str:
@@ -62,10 +49,7 @@ def redact(text: str, hidden: set[str]) -> str:
 
     Strings shorter than `MIN_SECRET_LENGTH` are never replaced.
     """
-    for secret in sorted(hidden, key=len, reverse=True):
-        if len(secret) >= MIN_SECRET_LENGTH:
-            text = text.replace(secret, REDACTED)
-    return text
+    return replace_secrets(text, hidden, MIN_SECRET_LENGTH)
 
 
 def scrub(text: str, hidden: set[str]) -> str:

@@ -9,14 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.local.redaction import (
-    MIN_SECRET_LENGTH,
-    REDACTED,
-    redact,
-    scrub,
-    secret_strings,
-)
-from harness.secret_values import wrap_secret
+from harness.local.redaction import MIN_SECRET_LENGTH, redact, scrub, secret_strings
+from harness.secret_values import REDACTED, wrap_secret
 from tests.integration.conftest import AppliedStack
 
 ROLE_ERROR = "common name *.auth.local.internal not allowed by this role"
