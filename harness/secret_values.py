@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from pulumi.runtime import rpc
@@ -70,28 +71,25 @@ def redact_secrets(value: Any) -> Any:
     return value
 
 
-def secret_strings(value: Any) -> set[str]:
-    """Return every string held inside the value's secret markers."""
-    if is_secret(value):
-        return all_strings(value["value"])
-    if isinstance(value, dict):
-        return set().union(*(secret_strings(item) for item in value.values()))
-    if isinstance(value, list | tuple):
-        return set().union(*(secret_strings(item) for item in value))
-    return set()
+def secret_strings(value: Any, inside_secret: bool = False) -> set[str]:
+    """Return every string held inside the value's secret markers.
 
-
-def all_strings(value: Any) -> set[str]:
-    """Return every string in the value, including those inside secret markers."""
+    With `inside_secret` the whole value counts as secret, for a part already
+    taken out of a marker.
+    """
     if is_secret(value):
-        return all_strings(value["value"])
+        return secret_strings(value["value"], inside_secret=True)
     if isinstance(value, str):
-        return {value}
+        return {value} if inside_secret else set()
     if isinstance(value, dict):
-        return set().union(*(all_strings(item) for item in value.values()))
+        return _union_of_strings(value.values(), inside_secret)
     if isinstance(value, list | tuple):
-        return set().union(*(all_strings(item) for item in value))
+        return _union_of_strings(value, inside_secret)
     return set()
+
+
+def _union_of_strings(items: Iterable[Any], inside_secret: bool) -> set[str]:
+    return set().union(*(secret_strings(item, inside_secret) for item in items))
 
 
 def quotable_secrets(value: Any) -> set[str]:
@@ -111,7 +109,7 @@ def _json_leaf_strings(text: str) -> set[str]:
         return set()
     if not isinstance(document, dict | list):
         return set()
-    return all_strings(document)
+    return secret_strings(document, inside_secret=True)
 
 
 def scrub(text: str, secrets: set[str]) -> str:

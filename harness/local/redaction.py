@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from harness.secret_values import REDACTED, all_strings, replace_secrets
+from harness.secret_values import REDACTED, replace_secrets
 from harness.secret_values import secret_strings as marked_strings
 
 PEM_PRIVATE_KEY = re.compile(
@@ -41,7 +41,7 @@ def _json_leaf_strings(text: str) -> set[str]:
         return set()
     if not isinstance(parsed, dict):
         return set()
-    return _credential_strings(all_strings(parsed))
+    return _credential_strings(marked_strings(parsed, inside_secret=True))
 
 
 def redact(text: str, hidden: set[str]) -> str:
