@@ -72,7 +72,7 @@ def redact_secrets(value: Any) -> Any:
 
 
 def secret_strings(value: Any, inside_secret: bool = False) -> set[str]:
-    """Return every string held inside the value's secret markers.
+    """Return every string inside the value's secret markers.
 
     With `inside_secret` the whole value counts as secret, for a part already
     taken out of a marker.
