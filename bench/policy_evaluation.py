@@ -2,10 +2,10 @@
 
 `offline_check.py` compares the whole check with the SDK's mock-runtime
 floor, and at large sizes the floor's program run dominates both. This
-script splits one `harness.check.run_check` call per size into the program
-run (SDK mock runtime and check mocks) and the rest (policy pack, access
-report, report lines), each size in a fresh Python process, and prints the
-rest's ms per resource. The largest size's ms per resource over the
+script times one `harness.check.run_check` call per size, each in a fresh
+Python process. It splits the time into the program run (SDK mock runtime
+and check mocks) and the rest (policy pack, access report, report lines),
+and prints the rest's ms per resource. The largest size's ms per resource over the
 smallest's is 1.0 when that part scales linearly.
 
 Usage: .venv/bin/python bench/policy_evaluation.py [--sizes 50 200]
