@@ -12,6 +12,7 @@ from types import ModuleType
 
 from harness.check import Outcome, run_check, run_policy
 from harness.dump import DumpError, read_dump_stack
+from harness.output_files import overwritten_input
 from harness.policy_config import PolicyConfigError, require_policy_config
 from harness.policy_eval import PolicyEvaluationError
 from harness.program import REPOSITORY_ROOT, ProgramConfigError, ProgramError
@@ -21,6 +22,12 @@ from harness.stack_files import StackFileError, check_stack_name
 
 EXIT_USAGE = 2
 DEFAULT_STACK = "dev"
+
+
+class OutputTargetError(Exception):
+    """A `--json` or `--markdown` file that is one of the files the run reads."""
+
+
 # Errors that stop a run with one message and exit status 2.
 INPUT_ERRORS = (
     StackFileError,
@@ -29,6 +36,7 @@ INPUT_ERRORS = (
     PolicyEvaluationError,
     DumpError,
     ReportWriteError,
+    OutputTargetError,
 )
 
 
@@ -119,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = build_parser().parse_args(arguments)
     try:
+        _reject_input_targets(options)
         outcome = _run(options)
         print("\n".join(outcome.lines))
         if options.json is not None:
@@ -131,6 +140,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The worse of the two results wins: 2 (bad input) over 1 (blocked) over 0.
     return max(outcome.exit_code, _run_diff(options, outcome))
+
+
+def _reject_input_targets(options: argparse.Namespace) -> None:
+    """Raise `OutputTargetError` when a report file would replace an input."""
+    targets = {"--json": options.json, "--markdown": getattr(options, "markdown", None)}
+    project_dir: Path = options.project_dir
+    for option, target in targets.items():
+        if target is None:
+            continue
+        replaced = overwritten_input(
+            target, _input_files(options), [project_dir / "policies"]
+        )
+        if replaced is not None:
+            raise OutputTargetError(
+                f"{option} {target}: invalid target, because this run reads "
+                f"{replaced}. Choose another file for the report"
+            )
+
+
+def _input_files(options: argparse.Namespace) -> list[Path]:
+    """Return the project and stack files, and the dump for `policy`."""
+    project_dir: Path = options.project_dir
+    inputs = [project_dir / "Pulumi.yaml", *sorted(project_dir.glob("Pulumi.*.yaml"))]
+    if options.command == "policy":
+        inputs.append(options.file)
+    return inputs
 
 
 def _run(options: argparse.Namespace) -> Outcome:

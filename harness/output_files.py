@@ -7,6 +7,7 @@ written in place, because renaming over it would replace the device with a
 file. A symlink is followed, and the file it points to is the one replaced.
 A target that is this process's own stdout or stderr (the same file, by
 device and inode) is written through that stream, after what was printed.
+`overwritten_input` returns the input file that a target would replace.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -108,3 +110,32 @@ def _replace_regular_file(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def overwritten_input(
+    target: Path, input_files: Iterable[Path], input_dirs: Iterable[Path]
+) -> Path | None:
+    """Return the input that writing `target` would replace, or None.
+
+    `target` is compared after following symlinks, with each file in
+    `input_files` (by path, or by identity when both exist, which also catches
+    a hard link) and with every path under each directory in `input_dirs`.
+    """
+    resolved = Path(os.path.realpath(target))
+    for directory in input_dirs:
+        if resolved.is_relative_to(os.path.realpath(directory)):
+            return directory
+
+    for input_file in input_files:
+        if resolved == Path(os.path.realpath(input_file)):
+            return input_file
+        if _same_existing_file(resolved, input_file):
+            return input_file
+    return None
+
+
+def _same_existing_file(first: Path, second: Path) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False

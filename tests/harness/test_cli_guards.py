@@ -1,0 +1,93 @@
+"""Command-line guards: report targets, duplicate keys, config bounds, hints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.harness.conftest import run_cli
+
+
+def _check_json(project: Path, target: Path, *extra: str) -> list[str]:
+    return ["check", "--project-dir", str(project), "--json", str(target), *extra]
+
+
+def test_json_rejects_stack_file(project_copy: Path) -> None:
+    stack_file = project_copy / "Pulumi.dev.yaml"
+    before = stack_file.read_bytes()
+
+    run = run_cli(_check_json(project_copy, stack_file))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert str(stack_file) in run.stderr, run.stderr
+    assert stack_file.read_bytes() == before, "Pulumi.dev.yaml was replaced"
+
+
+def test_json_rejects_symlink_to_project(project_copy: Path, tmp_path: Path) -> None:
+    project_file = project_copy / "Pulumi.yaml"
+    before = project_file.read_bytes()
+    link = tmp_path / "report.json"
+    link.symlink_to(project_file)
+
+    run = run_cli(_check_json(project_copy, link))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert str(link) in run.stderr, run.stderr
+    assert project_file.read_bytes() == before, "Pulumi.yaml was replaced"
+
+
+def test_json_rejects_other_stack_file(project_copy: Path) -> None:
+    prod_file = project_copy / "Pulumi.prod.yaml"
+    before = prod_file.read_bytes()
+
+    run = run_cli(_check_json(project_copy, prod_file))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert prod_file.read_bytes() == before, "Pulumi.prod.yaml was replaced"
+
+
+def test_json_rejects_policy_config(project_copy: Path) -> None:
+    config = project_copy / "policies" / "config" / "dev.json"
+    before = config.read_bytes()
+
+    run = run_cli(_check_json(project_copy, config))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert str(config) in run.stderr, run.stderr
+    assert config.read_bytes() == before, "policies/config/dev.json was replaced"
+
+
+def test_json_rejects_new_policies_file(project_copy: Path) -> None:
+    target = project_copy / "policies" / "config" / "staging.json"
+
+    run = run_cli(_check_json(project_copy, target))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert not target.exists(), "a report was written under policies/"
+
+
+def test_markdown_rejects_stack_file(project_copy: Path, tmp_path: Path) -> None:
+    stack_file = project_copy / "Pulumi.dev.yaml"
+    before = stack_file.read_bytes()
+    base = tmp_path / "base.json"
+    arguments = ["--base", str(base), "--markdown", str(stack_file)]
+
+    run = run_cli(_check_json(project_copy, tmp_path / "report.json", *arguments))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert "--markdown" in run.stderr, run.stderr
+    assert str(stack_file) in run.stderr, run.stderr
+    assert stack_file.read_bytes() == before, "Pulumi.dev.yaml was replaced"
+
+
+def test_policy_json_rejects_input_dump(project_copy: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "dump.json"
+    dump.write_text(json.dumps({"stack": "dev", "resources": []}), encoding="utf-8")
+    before = dump.read_bytes()
+    arguments = ["policy", str(dump), "--project-dir", str(project_copy)]
+
+    run = run_cli([*arguments, "--json", str(dump)])
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert str(dump) in run.stderr, run.stderr
+    assert dump.read_bytes() == before, "the input dump was replaced"
