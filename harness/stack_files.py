@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,45 @@ STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 class StackFileError(Exception):
     """A project or stack file that is missing or malformed."""
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping key that appears twice in one YAML mapping."""
+
+    def __init__(self, key: Any, line: int, first_line: int) -> None:
+        super().__init__(f"duplicate key {key!r} at line {line}")
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that raises `DuplicateKeyError` on a repeated key.
+
+    PyYAML's own loaders keep the last value of a repeated key without a
+    warning, so a second `auth-service:` would silently replace the first.
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        _check_unique_keys(self, node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_unique_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> None:
+    """Raise `DuplicateKeyError` for the second occurrence of a key in `node`."""
+    first_lines: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        # A `<<` merge key may repeat, and merged keys may be overridden.
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, Hashable):
+            continue
+        if key in first_lines:
+            raise DuplicateKeyError(key, line, first_lines[key])
+        first_lines[key] = line
 
 
 @dataclass(frozen=True)
@@ -150,7 +189,7 @@ def available_stacks(project_dir: Path) -> list[str]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), UniqueKeyLoader)
     except FileNotFoundError:
         raise StackFileError(f"{path}: file not found") from None
     except UnicodeDecodeError as error:
@@ -159,6 +198,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as error:
         raise StackFileError(f"{path}: cannot read ({error.strerror})") from None
+    except DuplicateKeyError as error:
+        raise StackFileError(
+            f"{path}: duplicate key {error.key!r} at line {error.line} (first at "
+            f"line {error.first_line}). Keep one entry, because YAML keeps only "
+            "the last"
+        ) from None
     except yaml.YAMLError as error:
         raise StackFileError(f"{path}: invalid YAML ({_first_line(error)})") from None
 

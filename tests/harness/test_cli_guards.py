@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from harness.stack_files import StackFileError, load_project, load_stack_config
 from tests.harness.conftest import run_cli
+
+SERVICES_LINE = "  secrets-platform:services:\n"
 
 
 def _check_json(project: Path, target: Path, *extra: str) -> list[str]:
@@ -91,3 +96,69 @@ def test_policy_json_rejects_input_dump(project_copy: Path, tmp_path: Path) -> N
     assert run.exit_code == 2, run.stdout[-500:]
     assert str(dump) in run.stderr, run.stderr
     assert dump.read_bytes() == before, "the input dump was replaced"
+
+
+def _write_project(directory: Path, stack_text: str) -> Path:
+    (directory / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (directory / "Pulumi.dev.yaml").write_text(stack_text, encoding="utf-8")
+    return directory
+
+
+def test_stack_file_rejects_nested_duplicate(tmp_path: Path) -> None:
+    stack_text = (
+        "config:\n"
+        "  demo:services:\n"
+        "    auth-service:\n"
+        "      databases: [postgres]\n"
+        "    auth-service:\n"
+        "      databases: [redis]\n"
+    )
+    project = load_project(_write_project(tmp_path, stack_text))
+
+    with pytest.raises(StackFileError) as raised:
+        load_stack_config(project, "dev")
+
+    message = str(raised.value)
+    assert "Pulumi.dev.yaml" in message, message
+    assert "'auth-service'" in message, message
+    assert "line 5" in message, message
+
+
+def test_stack_file_rejects_top_level_duplicate(tmp_path: Path) -> None:
+    stack_text = "config:\n  demo:a: 1\nconfig:\n  demo:b: 2\n"
+    project = load_project(_write_project(tmp_path, stack_text))
+
+    with pytest.raises(StackFileError, match="duplicate key 'config' at line 3"):
+        load_stack_config(project, "dev")
+
+
+def test_stack_file_accepts_merge_override(tmp_path: Path) -> None:
+    stack_text = (
+        "config:\n"
+        "  demo:base: &base {rotation: 30, owner: team}\n"
+        "  demo:svc:\n"
+        "    <<: *base\n"
+        "    rotation: 7\n"
+    )
+    project = load_project(_write_project(tmp_path, stack_text))
+
+    stack = load_stack_config(project, "dev")
+
+    assert stack.values["demo:svc"] == {"rotation": 7, "owner": "team"}, "demo:svc"
+
+
+def test_check_rejects_duplicate_service(project_copy: Path) -> None:
+    stack_file = project_copy / "Pulumi.dev.yaml"
+    text = stack_file.read_text(encoding="utf-8")
+    first = SERVICES_LINE + "    auth-service:\n      databases: [redis]\n"
+    text = text.replace(SERVICES_LINE, first, 1)
+    stack_file.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    first_index = lines.index("    auth-service:")
+    second_line = lines.index("    auth-service:", first_index + 1) + 1
+
+    run = run_cli(["check", "--project-dir", str(project_copy)])
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert str(stack_file) in run.stderr, run.stderr
+    assert f"'auth-service' at line {second_line}" in run.stderr, run.stderr
