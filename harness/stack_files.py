@@ -152,7 +152,7 @@ def plain_external_warnings(project: Project, stack: str) -> list[str]:
     external = _namespaced(project.name, _stack_file_config(path)).get(external_key)
     return [
         f"{external_key}{suffix} is plain text in {path.name}. Encrypt it with "
-        f"`pulumi config set --secret --path 'external{suffix}' --stack {stack}`"
+        f"`pulumi config set --secret --path '{external_key}{suffix}' --stack {stack}`"
         for suffix in _plain_leaves(external)
     ]
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
 
-from harness.stack_files import StackFileError, load_project, load_stack_config
+from harness.stack_files import (
+    StackFileError,
+    load_project,
+    load_stack_config,
+    plain_external_warnings,
+)
 from tests.harness.conftest import run_cli
 
 SERVICES_LINE = "  secrets-platform:services:\n"
@@ -162,3 +168,24 @@ def test_check_rejects_duplicate_service(project_copy: Path) -> None:
     assert run.exit_code == 2, run.stdout[-500:]
     assert str(stack_file) in run.stderr, run.stderr
     assert f"'auth-service' at line {second_line}" in run.stderr, run.stderr
+
+
+def test_plain_external_warning_command(project_copy: Path) -> None:
+    stack_file = project_copy / "Pulumi.dev.yaml"
+    value = "k" + secrets.token_hex(16)
+    external = (
+        "  secrets-platform:external:\n"
+        "    llm-service:\n"
+        f"      openrouter-api-key: {value}\n"
+    )
+    stack_file.write_text(stack_file.read_text(encoding="utf-8") + external)
+    command = (
+        "`pulumi config set --secret --path "
+        "'secrets-platform:external.llm-service.openrouter-api-key' --stack dev`"
+    )
+
+    warnings = plain_external_warnings(load_project(project_copy), "dev")
+
+    assert len(warnings) == 1, warnings
+    assert warnings[0].endswith(command), warnings[0]
+    assert value not in warnings[0], "the plain value is in the warning"
