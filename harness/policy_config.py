@@ -9,6 +9,7 @@ to the defaults in each policy's `config_schema`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,14 @@ JSON_TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
     "array": (list,),
     "object": (dict,),
+}
+
+# JSON Schema's numeric bounds: the test a value fails and the words for it.
+BOUNDS: dict[str, tuple[Callable[[float, float], bool], str]] = {
+    "minimum": (lambda value, bound: value < bound, "at least"),
+    "exclusiveMinimum": (lambda value, bound: value <= bound, "greater than"),
+    "maximum": (lambda value, bound: value > bound, "at most"),
+    "exclusiveMaximum": (lambda value, bound: value >= bound, "less than"),
 }
 
 
@@ -165,6 +174,43 @@ def _check_types(policy: Policy, properties: dict[str, Any], source: Path) -> No
             raise PolicyConfigError(
                 f"{source}: {policy.name}.{key} must be of type {spec.get('type')}"
             )
+        _check_range(f"{policy.name}.{key}", value, spec, source)
+
+
+def _check_range(name: str, value: Any, spec: dict[str, Any], source: Path) -> None:
+    """Reject a number outside the schema's bounds, naming `policy.property`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+
+    for keyword, (outside, relation) in BOUNDS.items():
+        bound = _bound(spec, keyword)
+        if bound is not None and outside(value, bound):
+            raise PolicyConfigError(
+                f"{source}: {name} is {value}, but it must be {relation} {bound}"
+                f"{_bound_origin(spec, keyword)}"
+            )
+
+
+def _bound(spec: dict[str, Any], keyword: str) -> float | None:
+    """Return the schema's numeric bound, or 0 as the minimum of a numeric type."""
+    bound = spec.get(keyword)
+    if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+        return bound
+    if keyword == "minimum" and _implicit_minimum(spec):
+        return 0
+    return None
+
+
+def _implicit_minimum(spec: dict[str, Any]) -> bool:
+    """Tell whether a numeric property declares no lower bound of its own."""
+    declared = "minimum" in spec or "exclusiveMinimum" in spec
+    return spec.get("type") in ("integer", "number") and not declared
+
+
+def _bound_origin(spec: dict[str, Any], keyword: str) -> str:
+    if keyword in spec:
+        return f" (the policy's schema sets {keyword})"
+    return " (thresholds are counts, lengths, days or seconds, so never negative)"
 
 
 def _matches_type(value: Any, json_type: Any) -> bool:

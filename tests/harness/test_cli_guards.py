@@ -7,7 +7,14 @@ import secrets
 from pathlib import Path
 
 import pytest
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
+from harness.policy_config import PolicyConfigError, resolve_settings
 from harness.stack_files import (
     StackFileError,
     load_project,
@@ -17,6 +24,7 @@ from harness.stack_files import (
 from tests.harness.conftest import run_cli
 
 SERVICES_LINE = "  secrets-platform:services:\n"
+TTL_POLICY = "vault-auth-role-token-ttl"
 
 
 def _check_json(project: Path, target: Path, *extra: str) -> list[str]:
@@ -189,3 +197,59 @@ def test_plain_external_warning_command(project_copy: Path) -> None:
     assert len(warnings) == 1, warnings
     assert warnings[0].endswith(command), warnings[0]
     assert value not in warnings[0], "the plain value is in the warning"
+
+
+def _ignore(args: ResourceValidationArgs, report_violation: object) -> None:
+    del args, report_violation
+
+
+def _bounded_policy(limit_schema: dict) -> ResourceValidationPolicy:
+    schema = PolicyConfigSchema(properties={"limit": limit_schema})
+    return ResourceValidationPolicy(
+        "bounded", "A policy with one numeric property.", _ignore, config_schema=schema
+    )
+
+
+def _resolve_limit(limit_schema: dict, value: object, source: Path) -> None:
+    policy = _bounded_policy(limit_schema)
+    config = {"bounded": {"limit": value}}
+    resolve_settings([policy], EnforcementLevel.MANDATORY, config, source)
+
+
+def test_policy_rejects_negative_threshold(project_copy: Path, tmp_path: Path) -> None:
+    config_path = project_copy / "policies" / "config" / "dev.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config[TTL_POLICY]["maxTokenTtlSeconds"] = -5
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    dump = tmp_path / "dump.json"
+    dump.write_text(json.dumps({"stack": "dev", "resources": []}), encoding="utf-8")
+
+    run = run_cli(["policy", str(dump), "--project-dir", str(project_copy)])
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert f"{TTL_POLICY}.maxTokenTtlSeconds is -5" in run.stderr, run.stderr
+    assert "at least 0" in run.stderr, run.stderr
+
+
+def test_policy_config_accepts_zero_threshold(tmp_path: Path) -> None:
+    _resolve_limit({"type": "integer", "default": 1}, 0, tmp_path / "dev.json")
+
+
+def test_policy_config_honours_schema_minimum(tmp_path: Path) -> None:
+    limit_schema = {"type": "integer", "minimum": 10, "default": 15}
+
+    with pytest.raises(PolicyConfigError, match=r"bounded\.limit is 5, .*at least 10"):
+        _resolve_limit(limit_schema, 5, tmp_path / "dev.json")
+
+
+def test_policy_config_honours_schema_maximum(tmp_path: Path) -> None:
+    limit_schema = {"type": "number", "maximum": 20, "default": 15}
+
+    with pytest.raises(PolicyConfigError, match=r"bounded\.limit is 25, .*at most 20"):
+        _resolve_limit(limit_schema, 25, tmp_path / "dev.json")
+
+
+def test_policy_config_declared_minimum_allows_negative(tmp_path: Path) -> None:
+    limit_schema = {"type": "integer", "minimum": -10, "default": 0}
+
+    _resolve_limit(limit_schema, -3, tmp_path / "dev.json")
