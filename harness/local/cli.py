@@ -16,9 +16,10 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn, TextIO
 
 from harness.check import PLACEHOLDER_NOTE
 from harness.local.apply import ApplyFailed, LocalApply, apply_stack
@@ -27,6 +28,7 @@ from harness.local.report import Progress, closing_line, failure_lines, summary_
 from harness.local.server import (
     MAX_LISTEN_PORT,
     STOP_SIGNALS,
+    STOP_TIMEOUT_SECONDS,
     DevServer,
     ServerError,
     ServerInfo,
@@ -45,21 +47,31 @@ INTERRUPTED_MESSAGE = "interrupted; OpenBao stopped"
 
 
 class StopSignalHandler:
-    """Turns the first SIGINT, SIGTERM or SIGHUP into a `KeyboardInterrupt`.
+    """Ends the run on SIGINT, SIGTERM or SIGHUP, from inside the handler.
 
-    The exception unwinds the run, so the server is stopped on the way out.
-    Later signals are ignored, so they cannot cut that cleanup short.
+    The handler stops the server, removes its directory, prints one line and
+    leaves with `os._exit`. It does not raise into the run: the Pulumi
+    runtime catches any exception in the program and then waits for work the
+    interrupted threads never finish. A second signal while the server is
+    stopping kills it at once.
     """
 
     def __init__(self) -> None:
         self.signal_number: int | None = None
+        self.server: DevServer | None = None
 
     def handle(self, signal_number: int, _frame: FrameType | None) -> None:
-        """Record the signal and raise on the first one."""
+        """Stop the server and end the process; a repeat signal forces it."""
         if self.signal_number is not None:
-            return
+            self._stop_and_exit(self.signal_number, grace_seconds=0.0)
         self.signal_number = signal_number
-        raise KeyboardInterrupt(signal.Signals(signal_number).name)
+        self._stop_and_exit(signal_number, grace_seconds=STOP_TIMEOUT_SECONDS)
+
+    def _stop_and_exit(self, signal_number: int, grace_seconds: float) -> NoReturn:
+        if self.server is not None:
+            self.server.stop_from_signal_handler(grace_seconds)
+        _write_interrupted_line()
+        os._exit(EXIT_SIGNAL_BASE + signal_number)
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -75,6 +87,27 @@ class StopSignalHandler:
         finally:
             for number, handler in previous.items():
                 signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def _write_interrupted_line() -> None:
+    """Flush pending output, then write the one interrupted line.
+
+    The handler may have cut a `print` short, so the line goes straight to
+    the file descriptor instead of through `sys.stderr`.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, RuntimeError, ValueError):
+            stream.flush()
+
+    # End an in-place progress line first.
+    if sys.stdout.isatty():
+        _write_to_descriptor(sys.stdout, "\n")
+    _write_to_descriptor(sys.stderr, INTERRUPTED_MESSAGE + "\n")
+
+
+def _write_to_descriptor(stream: TextIO, text: str) -> None:
+    with suppress(OSError, ValueError):
+        os.write(stream.fileno(), text.encode())
 
 
 def port_number(text: str) -> int:
@@ -123,25 +156,23 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
-    """Run the local apply and return the exit status."""
+    """Run the local apply and return the exit status.
+
+    A stop signal ends the process from its handler with status 128 plus
+    the signal number, so this does not return then.
+    """
     arguments = parse_arguments(argv)
     stop_signals = StopSignalHandler()
     with stop_signals.installed():
-        try:
-            return _run(arguments)
-        except KeyboardInterrupt:
-            # End an in-place progress line first.
-            if sys.stdout.isatty():
-                print()
-            print(INTERRUPTED_MESSAGE, file=sys.stderr)
-            return EXIT_SIGNAL_BASE + (stop_signals.signal_number or signal.SIGINT)
+        return _run(arguments, stop_signals)
 
 
-def _run(arguments: argparse.Namespace) -> int:
+def _run(arguments: argparse.Namespace, stop_signals: StopSignalHandler) -> int:
     """Check the stack, then apply it to a fresh server and verify it."""
     try:
         check_stack_supported(arguments.stack, None, REPOSITORY_ROOT)
         server = DevServer(port=arguments.port)
+        stop_signals.server = server
         with server as info:
             print(f"OpenBao dev server started at {info.address}")
             status = _apply_and_verify(info, arguments.stack)

@@ -34,6 +34,7 @@ AUDIT_DEVICE_PATH = "local-file"
 DEV_MODE_KV_PATH = "secret"
 START_TIMEOUT_SECONDS = 20.0
 STOP_TIMEOUT_SECONDS = 10.0
+KILL_WAIT_SECONDS = 2.0
 LOG_TAIL_LINES = 8
 # Dev-mode banner lines that carry the unseal key or the root token.
 SECRET_LOG_MARKERS = ("Unseal Key", "Root Token")
@@ -342,6 +343,19 @@ class DevServer:
         if self.info is not None and not self._keep_workdir:
             shutil.rmtree(self.info.workdir, ignore_errors=True)
 
+    def stop_from_signal_handler(self, grace_seconds: float) -> None:
+        """Stop the server and remove its directory from inside a signal handler.
+
+        The handler may have interrupted any other method, so this takes no
+        lock the interrupted code could hold: it signals the process by id,
+        sends SIGKILL after `grace_seconds`, and never touches `Popen` state.
+        Calling it again, or after `stop`, does no harm.
+        """
+        if self._process is not None and self._pid is not None:
+            _end_process(self._pid, grace_seconds)
+        if self.info is not None and not self._keep_workdir:
+            shutil.rmtree(self.info.workdir, ignore_errors=True)
+
     @property
     def pid(self) -> int | None:
         """Return the server's process id while it runs (or is kept)."""
@@ -351,6 +365,46 @@ class DevServer:
         """Leave the server and its directory in place after this object is done."""
         self._process = None
         self._keep_workdir = True
+
+
+def _end_process(pid: int, grace_seconds: float) -> None:
+    """Send SIGTERM to child `pid`, then SIGKILL if it outlives `grace_seconds`."""
+    if not _send_signal(pid, signal.SIGTERM):
+        return
+    if _wait_for_exit(pid, grace_seconds):
+        return
+
+    _send_signal(pid, signal.SIGKILL)
+    _wait_for_exit(pid, KILL_WAIT_SECONDS)
+
+
+def _send_signal(pid: int, signal_number: int) -> bool:
+    """Signal `pid` and return whether it still existed."""
+    try:
+        os.kill(pid, signal_number)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_for_exit(pid: int, timeout_seconds: float) -> bool:
+    """Reap child `pid` within `timeout_seconds` and return whether it ended."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        if _has_exited(pid):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def _has_exited(pid: int) -> bool:
+    try:
+        reaped, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        # Already reaped, by `Popen` or by an earlier call.
+        return True
+    return reaped == pid
 
 
 def _remove_dev_mounts(info: ServerInfo) -> None:
