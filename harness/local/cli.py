@@ -47,13 +47,13 @@ INTERRUPTED_MESSAGE = "interrupted; OpenBao stopped"
 
 
 class StopSignalHandler:
-    """Ends the run on SIGINT, SIGTERM or SIGHUP, from inside the handler.
+    """Handler that ends the run on SIGINT, SIGTERM or SIGHUP by itself.
 
-    The handler stops the server, removes its directory, prints one line and
-    leaves with `os._exit`. It does not raise into the run: the Pulumi
-    runtime catches any exception in the program and then waits for work the
-    interrupted threads never finish. A second signal while the server is
-    stopping kills it at once.
+    It stops the server, removes its directory, prints one line and leaves
+    with `os._exit`. It does not raise into the run, because the Pulumi
+    runtime catches any exception in the program and then waits for calls
+    that an interrupted run may never finish. A second signal while the
+    server is stopping kills it at once.
     """
 
     def __init__(self) -> None:
@@ -61,7 +61,7 @@ class StopSignalHandler:
         self.server: DevServer | None = None
 
     def handle(self, signal_number: int, _frame: FrameType | None) -> None:
-        """Stop the server and end the process; a repeat signal forces it."""
+        """Stop the server and end the process. A repeated signal forces the stop."""
         if self.signal_number is not None:
             self._stop_and_exit(self.signal_number, grace_seconds=0.0)
         self.signal_number = signal_number

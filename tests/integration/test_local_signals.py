@@ -120,7 +120,7 @@ def test_cli_signal_stops_server(stop_signal: signal.Signals, tmp_path: Path) ->
 def _signal_and_wait(
     process: subprocess.Popen[str], signals: list[signal.Signals], gap: float
 ) -> tuple[str, float]:
-    """Send `signals` `gap` seconds apart; return stderr and seconds to exit."""
+    """Send `signals` `gap` seconds apart and return stderr and seconds to exit."""
     sent_at = time.monotonic()
     for number in signals:
         process.send_signal(number)
@@ -145,7 +145,7 @@ def _run_until_signalled(
     signals: list[signal.Signals],
     gap: float,
 ) -> tuple[int, str, float]:
-    """Start a run, signal it once `wait_line` shows; return status, stderr, time."""
+    """Start a run, signal it after `wait_line`, return status, stderr and time."""
     process = _start_local_apply(temp_dir, script)
     assert process.stdout is not None
     try:
@@ -177,7 +177,7 @@ def test_cli_signal_during_stuck_apply_exits(
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.1, 0.2, 0.3, 0.5, 0.8])
-def test_cli_sigint_at_delay_during_apply_exits(delay: float, tmp_path: Path) -> None:
+def test_cli_sigint_during_apply_exits(delay: float, tmp_path: Path) -> None:
     process = _start_local_apply(tmp_path)
     assert process.stdout is not None
     try:
@@ -206,7 +206,7 @@ def test_cli_second_signal_forces_stop(tmp_path: Path) -> None:
 
     assert status == 128 + signal.SIGINT, f"exit {status}"
     assert stderr.strip() == cli.INTERRUPTED_MESSAGE, f"stderr:\n{stderr}"
-    # The first stop waits up to STOP_TIMEOUT_SECONDS for the server.
+    # Without the second signal, the stop would wait STOP_TIMEOUT_SECONDS (10).
     assert seconds < 5, f"second signal took {seconds:.1f} s to end the run"
     _assert_nothing_left(tmp_path)
 
