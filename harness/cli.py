@@ -160,11 +160,15 @@ def _reject_input_targets(options: argparse.Namespace) -> None:
 
 
 def _input_files(options: argparse.Namespace) -> list[Path]:
-    """Return the project and stack files, and the dump for `policy`."""
+    """Return the project and stack files, the dump for `policy`, and `--base`."""
     project_dir: Path = options.project_dir
     inputs = [project_dir / "Pulumi.yaml", *sorted(project_dir.glob("Pulumi.*.yaml"))]
     if options.command == "policy":
         inputs.append(options.file)
+
+    base = getattr(options, "base", None)
+    if base is not None:
+        inputs.append(Path(base))
     return inputs
 
 

@@ -99,6 +99,18 @@ def test_markdown_rejects_stack_file(project_copy: Path, tmp_path: Path) -> None
     assert stack_file.read_bytes() == before, "Pulumi.dev.yaml was replaced"
 
 
+def test_json_rejects_base_report(project_copy: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps({"stack": "dev", "resources": []}), encoding="utf-8")
+    before = base.read_bytes()
+
+    run = run_cli(_check_json(project_copy, base, "--base", str(base)))
+
+    assert run.exit_code == 2, run.stdout[-500:]
+    assert str(base) in run.stderr, run.stderr
+    assert base.read_bytes() == before, "the --base report was replaced"
+
+
 def test_policy_json_rejects_input_dump(project_copy: Path, tmp_path: Path) -> None:
     dump = tmp_path / "dump.json"
     dump.write_text(json.dumps({"stack": "dev", "resources": []}), encoding="utf-8")
