@@ -44,6 +44,7 @@ EXIT_NOT_APPLIED = 2
 EXIT_SIGNAL_BASE = 128
 TOKEN_FILE_NAME = "root-token"
 INTERRUPTED_MESSAGE = "interrupted; OpenBao stopped"
+FLUSH_TIMEOUT_SECONDS = 1.0
 
 
 class StopSignalHandler:
@@ -95,14 +96,22 @@ def _write_interrupted_line() -> None:
     The handler may have cut a `print` short, so the line goes straight to
     the file descriptor instead of through `sys.stderr`.
     """
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(OSError, RuntimeError, ValueError):
-            stream.flush()
+    # A flush waits for the stream's lock, which the interrupted code or a
+    # thread blocked on a full pipe may hold, so it gets a time limit.
+    flusher = threading.Thread(target=_flush_output, daemon=True)
+    flusher.start()
+    flusher.join(timeout=FLUSH_TIMEOUT_SECONDS)
 
     # End an in-place progress line first.
     if sys.stdout.isatty():
         _write_to_descriptor(sys.stdout, "\n")
     _write_to_descriptor(sys.stderr, INTERRUPTED_MESSAGE + "\n")
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, RuntimeError, ValueError):
+            stream.flush()
 
 
 def _write_to_descriptor(stream: TextIO, text: str) -> None:
