@@ -49,9 +49,21 @@ class FifoReader:
             if chunk:
                 self._chunks.append(chunk)
             elif self._writer_done.is_set():
+                # The writer may have finished after the empty read above.
+                self._read_rest()
                 return
             else:
                 time.sleep(0.01)
+
+    def _read_rest(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._descriptor, 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            self._chunks.append(chunk)
 
 
 def test_write_fifo_stays_fifo(tmp_path: Path) -> None:
