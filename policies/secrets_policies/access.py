@@ -248,24 +248,10 @@ def aws_grants(
         if principals is None:
             unverifiable.append(_unverifiable(secret_policy, "policy document"))
             continue
-        for urn in sorted(_aws_attached_secret_urns(view, secret_policy)):
+        for urn in sorted(aws._attached_secret_urns(view, secret_policy)):
             yield from _cloud_grants(
                 "aws", principals, view.by_urn[urn], secret_policy, owners
             )
-
-
-def _aws_attached_secret_urns(view: StackView, secret_policy: Declared) -> set[str]:
-    """Return the secrets a SecretPolicy attaches to, by reference or by ARN.
-
-    Returns the same set as `aws._attached_secret_urns`, from an index of the
-    secrets by ARN and id instead of a scan of every secret per policy.
-    """
-    arn = secret_policy.props.get("secretArn")
-    urns = {d.urn for d in view.dependencies(secret_policy, "secretArn")}
-    if isinstance(arn, str):
-        for prop in ("arn", "id"):
-            urns |= {s.urn for s in view.by_text_prop(aws.SECRET, prop).get(arn, [])}
-    return {urn for urn in urns if view.by_urn[urn].type == aws.SECRET}
 
 
 def _cloud_grants(

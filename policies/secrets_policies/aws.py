@@ -89,12 +89,9 @@ def _attached_secret_urns(view: StackView, secret_policy: Declared) -> set[str]:
     """Return the secrets a SecretPolicy attaches to, by reference or by ARN."""
     arn = secret_policy.props.get("secretArn")
     urns = {d.urn for d in view.dependencies(secret_policy, "secretArn")}
-    for secret in view.of_type(SECRET):
-        if isinstance(arn, str) and arn in (
-            secret.props.get("arn"),
-            secret.props.get("id"),
-        ):
-            urns.add(secret.urn)
+    if isinstance(arn, str):
+        for prop in ("arn", "id"):
+            urns |= {s.urn for s in view.by_text_prop(SECRET, prop).get(arn, [])}
     return {urn for urn in urns if view.by_urn[urn].type == SECRET}
 
 

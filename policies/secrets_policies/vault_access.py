@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pulumi_policy import EnforcementLevel, Policy, ReportViolation
 
 from .framework import (
+    Declared,
     Report,
     ResourceCheckArgs,
     Setting,
@@ -109,11 +110,11 @@ def _path_rule_problem(service: str, rule: PathRule) -> str | None:
 def check_kv_v2_api_paths(
     view: StackView, thresholds: Thresholds, report_violation: ReportViolation
 ) -> None:
-    mounts = kv_v2_mounts(view)
+    mounts = _mounts_by_prefix(kv_v2_mounts(view))
     for policy in view.of_type(VAULT_POLICY):
         rules = readable_rules(policy.props.get("policy")) or []
         for position, rule in enumerate(rules, start=1):
-            for mount in mounts:
+            for mount in _mounts_under(rule.path, mounts):
                 if _misses_api_segment(rule.path, mount.props.get("path")):
                     report_violation(
                         f"{resource_label(policy)}: path rule {position} targets "
@@ -122,6 +123,34 @@ def check_kv_v2_api_paths(
                         "write <mount>/data/<path> and <mount>/metadata/<path>.",
                         policy.urn,
                     )
+
+
+def _mounts_by_prefix(mounts: list[Declared]) -> dict[str, list[tuple[int, Declared]]]:
+    """Group KV v2 mounts, with their position, by the prefix of their rules."""
+    by_prefix: dict[str, list[tuple[int, Declared]]] = {}
+    for position, mount in enumerate(mounts):
+        path = mount.props.get("path")
+        if isinstance(path, str) and path:
+            prefix = path.strip("/") + "/"
+            by_prefix.setdefault(prefix, []).append((position, mount))
+    return by_prefix
+
+
+def _mounts_under(
+    path: str, by_prefix: dict[str, list[tuple[int, Declared]]]
+) -> list[Declared]:
+    """Return the mounts whose prefix `path` starts with, in stack order.
+
+    Each prefix ends with '/', so looking up `path` up to each '/' finds them
+    all without a scan of every mount per rule.
+    """
+    found = [
+        entry
+        for index, char in enumerate(path)
+        if char == "/"
+        for entry in by_prefix.get(path[: index + 1], [])
+    ]
+    return [mount for _, mount in sorted(found, key=lambda entry: entry[0])]
 
 
 def _misses_api_segment(path: str, mount_path: object) -> bool:

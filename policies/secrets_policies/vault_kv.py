@@ -94,17 +94,16 @@ def check_delete_before_replace(args: ResourceCheckArgs, report: Report) -> None
 def check_secret_mounts(
     view: StackView, thresholds: Thresholds, report_violation: ReportViolation
 ) -> None:
-    mounts = kv_v2_mounts(view)
+    mount_urns = {mount.urn for mount in kv_v2_mounts(view)}
     for secret in view.of_type(SECRET_V2):
-        message = _secret_mount_problem(view, secret, mounts)
+        message = _secret_mount_problem(view, secret, mount_urns)
         if message:
             report_violation(f"{resource_label(secret)}: {message}", secret.urn)
 
 
 def _secret_mount_problem(
-    view: StackView, secret: Declared, mounts: list[Declared]
+    view: StackView, secret: Declared, mount_urns: set[str]
 ) -> str | None:
-    mount_urns = {mount.urn for mount in mounts}
     referenced = [
         mount for mount in view.dependencies(secret, "mount") if mount.urn in mount_urns
     ]
