@@ -15,7 +15,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import number, reporting_invalid_numbers
+from .units import number
 from .values import UNKNOWN
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -127,7 +127,7 @@ def build() -> list[Policy]:
             description="KMS keys rotate automatically within the ceiling.",
             level=mandatory,
             resource_types=[KMS_KEY],
-            check=reporting_invalid_numbers(check_key_rotation),
+            check=check_key_rotation,
             settings=[
                 Setting(
                     "maxRotationPeriodDays", "integer", 365, "Ceiling for key rotation."
@@ -145,7 +145,7 @@ def build() -> list[Policy]:
             description="Deleted secrets stay recoverable for the configured window.",
             level=mandatory,
             resource_types=[SECRET],
-            check=reporting_invalid_numbers(check_recovery_window),
+            check=check_recovery_window,
             settings=[
                 Setting(
                     "minRecoveryWindowDays", "integer", 7, "Lowest window; 0 = none."

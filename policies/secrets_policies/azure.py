@@ -7,7 +7,7 @@ import re
 from pulumi_policy import EnforcementLevel, Policy
 
 from .framework import Report, ResourceCheckArgs, Setting, resource_policy
-from .units import number, reporting_invalid_numbers
+from .units import number
 from .values import UNKNOWN, is_set, lookup
 
 VAULT = "azure-native:keyvault:Vault"
@@ -105,7 +105,7 @@ def build() -> list[Policy]:
             description="Key Vaults keep deleted secrets recoverable and unpurgeable.",
             level=mandatory,
             resource_types=[VAULT],
-            check=reporting_invalid_numbers(check_purge_protection),
+            check=check_purge_protection,
             settings=[
                 Setting(
                     "minSoftDeleteRetentionDays", "integer", 7, "Lowest retention."

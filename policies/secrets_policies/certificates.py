@@ -15,7 +15,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import duration_seconds, number, reporting_invalid_numbers
+from .units import duration_seconds, number
 from .values import UNKNOWN
 
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
@@ -222,7 +222,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[PRIVATE_KEY],
-            check=reporting_invalid_numbers(check_private_key),
+            check=check_private_key,
             settings=_key_settings(),
         ),
         resource_policy(
@@ -233,7 +233,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=TLS_CERTS,
-            check=reporting_invalid_numbers(check_certificate_validity),
+            check=check_certificate_validity,
             settings=_validity_settings(),
         ),
         resource_policy(
@@ -256,7 +256,7 @@ def build() -> list[Policy]:
                 PKI_INTERMEDIATE_REQUEST,
                 PKI_SIGN_INTERMEDIATE,
             ],
-            check=reporting_invalid_numbers(check_vault_pki_ca),
+            check=check_vault_pki_ca,
             settings=[_key_settings()[0], *_validity_settings()[1:]],
         ),
         stack_policy(

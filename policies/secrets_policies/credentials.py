@@ -15,7 +15,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import InvalidNumber, number, reporting_invalid_numbers
+from .units import InvalidNumber, number
 from .values import UNKNOWN, Unknown
 
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -248,7 +248,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=RANDOM_TYPES,
-            check=reporting_invalid_numbers(check_length),
+            check=check_length,
             settings=[
                 Setting("minLength", "integer", 32, "Characters for passwords."),
                 Setting("minBytes", "integer", 32, "Bytes for RandomBytes."),
@@ -276,7 +276,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[RANDOM_PASSWORD, RANDOM_STRING],
-            check=reporting_invalid_numbers(check_special_flags),
+            check=check_special_flags,
         ),
         stack_policy(
             name="time-rotating-fixed-base",

@@ -23,6 +23,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .units import InvalidNumber
 from .values import to_plain
 
 SERVICE_COMPONENT_TYPE = "secrets-platform:service:ServiceSecrets"
@@ -124,7 +125,12 @@ def resource_policy(
             thresholds=merged_thresholds(settings, args.get_config()),
             delete_before_replace=args.opts.delete_before_replace,
         )
-        check(check_args, lambda message: report_violation(message, None))
+        try:
+            check(check_args, lambda message: report_violation(message, None))
+        except InvalidNumber as error:
+            # The check stops at the invalid property, so checks read their
+            # numbers after their other conditions.
+            report_violation(str(error), None)
 
     return ResourceValidationPolicy(
         name=name,

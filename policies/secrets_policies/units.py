@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 
-from .framework import Report, ResourceCheck, ResourceCheckArgs
 from .values import UNKNOWN
 
 SECONDS_PER_DAY = 86400
@@ -87,19 +86,3 @@ def _finite_float(value: object) -> float | None:
     except ValueError:
         return None
     return parsed if math.isfinite(parsed) else None
-
-
-def reporting_invalid_numbers(check: ResourceCheck) -> ResourceCheck:
-    """Wrap a resource check so an `InvalidNumber` becomes its violation.
-
-    The check stops at the invalid property, so a check reads its numbers
-    after its other conditions.
-    """
-
-    def checked(args: ResourceCheckArgs, report: Report) -> None:
-        try:
-            check(args, report)
-        except InvalidNumber as error:
-            report(str(error))
-
-    return checked

@@ -18,7 +18,7 @@ from .framework import (
     stack_policy,
 )
 from .hcl import PathRule, PolicyParseError, parse_policy
-from .units import InvalidNumber, number, reporting_invalid_numbers
+from .units import InvalidNumber, number
 from .values import UNKNOWN, is_set
 from .vault_kv import kv_v2_mounts
 
@@ -334,7 +334,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[APPROLE_ROLE, JWT_ROLE],
-            check=reporting_invalid_numbers(check_token_ttls),
+            check=check_token_ttls,
             settings=_ttl_settings(),
         ),
         resource_policy(
@@ -342,7 +342,7 @@ def build() -> list[Policy]:
             description="AppRole roles bind a secret ID whose TTL is set and bounded.",
             level=mandatory,
             resource_types=[APPROLE_ROLE],
-            check=reporting_invalid_numbers(check_secret_id_ttl),
+            check=check_secret_id_ttl,
             settings=[
                 Setting(
                     "maxSecretIdTtlSeconds",

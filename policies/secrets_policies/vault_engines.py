@@ -13,7 +13,7 @@ from .framework import (
     resource_policy,
     stack_policy,
 )
-from .units import SECONDS_PER_DAY, duration_seconds, number, reporting_invalid_numbers
+from .units import SECONDS_PER_DAY, duration_seconds, number
 from .values import UNKNOWN, is_set
 
 AUDIT = "vault:index/audit:Audit"
@@ -113,7 +113,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[PKI_ROLE],
-            check=reporting_invalid_numbers(check_pki_role),
+            check=check_pki_role,
             settings=[
                 Setting("maxTtlSeconds", "integer", 2592000, "Ceiling for maxTtl."),
                 Setting("allowIpSans", "boolean", False, "Allow IP address SANs."),
@@ -133,7 +133,7 @@ def build() -> list[Policy]:
             ),
             level=mandatory,
             resource_types=[TRANSIT_KEY],
-            check=reporting_invalid_numbers(check_transit_key),
+            check=check_transit_key,
             settings=[
                 Setting(
                     "maxAutoRotateDays", "integer", 90, "Ceiling for autoRotatePeriod."
