@@ -11,7 +11,7 @@ then measures, each in a fresh Python process:
 
 It prints ms per resource, the check's ratio to the floor, the 1,000/100
 ratio of ms per resource, and the check's peak memory (the floor's process
-also holds the recorded outputs, so its memory is not comparable). `--local`
+also keeps the recorded outputs, so its memory is not comparable). `--local`
 also times `./run local` end to end (OpenBao start, apply, verify, stop).
 
 Usage: .venv/bin/python bench/offline_check.py [--sizes 3 100 1000] [--local]
@@ -108,8 +108,8 @@ class ReplayMocks(Mocks):
     """Mocks that do nothing but look up the outputs a recorded run returned.
 
     The program's `apply` chains need provider-shaped outputs (PEM text, ids),
-    so echoing inputs alone would stop it; a dict lookup is the least a mock
-    can do and still let the same program run to the end.
+    so a mock that only echoes inputs would stop it. A dict lookup is the
+    least work that still lets the same program run to the end.
     """
 
     def __init__(self, recorded: dict[tuple[str, str], tuple[str, dict]]) -> None:

@@ -165,7 +165,7 @@ class ServiceCredentials(pulumi.ComponentResource):
 
     def _create_slot_rotations(self, days: int) -> tuple[time.Rotating, time.Rotating]:
         # Both slots live 2N days and slot b's base trails slot a's by N days, so
-        # they rotate N days apart and the JWKS holds the current and previous
+        # they rotate N days apart and the JWKS contains the current and previous
         # key. No time is pinned, and slot b ignores moves of its base, which
         # would otherwise replace it each time slot a rotates.
         rotation_a = self._create_rotation("jwt-signing-key-a", 2 * days)

@@ -182,7 +182,7 @@ def _run(options: argparse.Namespace) -> Outcome:
 
 
 def _policy_stack(options: argparse.Namespace) -> tuple[str, str]:
-    """Choose the stack whose policy config applies, and a line that says why.
+    """Return the stack whose policy config applies and a line naming the source.
 
     Raises `PolicyConfigError` when that stack has no policy config file.
     """

@@ -249,8 +249,8 @@ def _validate_stack(
             Violation(policy.name, _reported_level(settings.level), urn, message)
         )
 
-    # NOTE: under the engine the list also holds the root stack and the
-    # default providers; here it holds the program's registrations only.
+    # NOTE: under the engine the list also contains the root stack and the
+    # default providers. Here it contains the program's registrations only.
     args = StackValidationArgs(stack_resources, dict(settings.properties))
     _run_validator(policy.name, None, policy.validate, args, report_violation)
 

@@ -55,7 +55,7 @@ class JwtIssuer:
 
 @dataclass(frozen=True)
 class VaultSettings:
-    """Where and how the Vault-compatible server is configured."""
+    """Settings of the Vault-compatible server and the auth roles on it."""
 
     flavor: Flavor
     kv_layout: KvLayout

@@ -1,4 +1,4 @@
-"""Mocks that answer like the real providers would, in shape, with no network.
+"""Mocks that return outputs shaped like the real providers', with no network.
 
 Ids, ARNs, Azure resource ids, GCP names and Vault paths follow each
 provider's format; random results are a placeholder; keys and certificates

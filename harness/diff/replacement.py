@@ -1,4 +1,4 @@
-"""Which input changes make a provider replace a resource instead of updating it.
+"""Input changes that make a provider replace a resource instead of updating it.
 
 Each rule lists, for one resource type the program declares, the inputs
 (engine camelCase names) whose change makes the provider replace the resource,

@@ -1,4 +1,4 @@
-"""Who can read which secret, derived from the declared resources.
+"""Read access to each secret, derived from the declared resources.
 
 Each identity (a Vault AppRole or JWT role, an AWS principal in a secret
 policy, an Azure principal in a role assignment, a GCP IAM member) is

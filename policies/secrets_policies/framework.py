@@ -205,7 +205,7 @@ class StackView:
 
         The offline check hands every stack policy the same list, so it is
         converted once, not once per policy. The engine's analyzer builds a
-        new list per policy, which gets a view of its own. The cache holds the
+        new list per policy, which gets a view of its own. The cache keeps the
         list itself, so its id cannot be reused by another list.
         """
         last = StackView._last_shared

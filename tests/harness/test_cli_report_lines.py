@@ -1,4 +1,4 @@
-"""What the check's text report says about disabled policies and plain secrets."""
+"""Lines of the check's text report on disabled policies and plain secrets."""
 
 from __future__ import annotations
 

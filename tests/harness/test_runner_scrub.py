@@ -50,7 +50,7 @@ def test_scrub_repr_quoted_secret() -> None:
 
     message = scrub(f"value {secret!r} rejected", {secret})
 
-    # repr() picks double quotes for a string that holds a single quote.
+    # repr() picks double quotes for a string that contains a single quote.
     assert message == f'value "{REDACTED}" rejected', f"not replaced: {message}"
 
 
